@@ -1,0 +1,202 @@
+"""Charging station model: capabilities, live telemetry and the life-cycle state machine.
+
+The life cycle follows the CoAP V2G pilot: initialized -> ready -> enabled -> charging, with no
+way back from charging to enabled (a new session needs a new authorization).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+import math
+
+from .meter import EnergyMeter
+
+# Below this magnitude the station is considered idle (measurement noise of a CT sensor).
+CHARGING_THRESHOLD_A = 0.5
+
+
+class StationState(StrEnum):
+    """Where a station is in its life cycle."""
+
+    INITIALIZED = "initialized"
+    READY = "ready"
+    ENABLED = "enabled"
+    CHARGING = "charging"
+    UNAVAILABLE = "unavailable"
+
+
+class Transition(StrEnum):
+    """Events that move a station through its life cycle."""
+
+    CONNECT = "connect"
+    ENABLE = "enable"
+    VEHICLE_CHARGING = "vehicle_charging"
+    SESSION_END = "session_end"
+    DISABLE = "disable"
+    CONTACT_LOST = "contact_lost"
+
+
+_ANY = frozenset(StationState)
+_LEGAL: dict[Transition, frozenset[StationState]] = {
+    Transition.CONNECT: frozenset({StationState.INITIALIZED, StationState.UNAVAILABLE}),
+    Transition.ENABLE: frozenset({StationState.READY}),
+    Transition.VEHICLE_CHARGING: frozenset({StationState.ENABLED}),
+    Transition.SESSION_END: frozenset({StationState.CHARGING}),
+    Transition.DISABLE: _ANY - {StationState.INITIALIZED, StationState.UNAVAILABLE},
+    Transition.CONTACT_LOST: _ANY - {StationState.UNAVAILABLE},
+}
+
+
+class IllegalTransitionError(Exception):
+    """A life-cycle event that is not allowed in the station's current state."""
+
+    def __init__(self, station: str, state: StationState, transition: Transition) -> None:
+        """Describe the refused transition."""
+        super().__init__(f"{station}: cannot {transition.value} while {state.value}")
+        self.station = station
+        self.state = state
+        self.transition = transition
+
+
+class InvalidSetpointError(ValueError):
+    """A setpoint outside what the station can do."""
+
+    def __init__(self, reason: str, setpoint_a: float) -> None:
+        """Keep the reason ("out_of_range" or "discharge_not_allowed") for translation."""
+        super().__init__(f"{reason}: {setpoint_a} A")
+        self.reason = reason
+        self.setpoint_a = setpoint_a
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What a station can do, from its configuration and what it reports."""
+
+    min_current_a: float = 6.0
+    max_current_a: float = 32.0
+    max_discharge_a: float = 0.0
+    phases: int = 1
+
+    @property
+    def can_discharge(self) -> bool:
+        """Whether the station can deliver energy to the grid."""
+        return self.max_discharge_a > 0
+
+    def check_setpoint(self, setpoint_a: float) -> None:
+        """Raise InvalidSetpointError unless the station accepts this setpoint."""
+        if not math.isfinite(setpoint_a):
+            raise InvalidSetpointError("out_of_range", setpoint_a)
+        if setpoint_a == 0:
+            return
+        if setpoint_a < 0 and not self.can_discharge:
+            raise InvalidSetpointError("discharge_not_allowed", setpoint_a)
+        upper = self.max_current_a if setpoint_a > 0 else self.max_discharge_a
+        if not self.min_current_a <= abs(setpoint_a) <= upper:
+            raise InvalidSetpointError("out_of_range", setpoint_a)
+
+
+@dataclass(kw_only=True)
+class Telemetry:
+    """Live values measured by a station; None until first reported."""
+
+    current_a: float | None = None
+    voltage_v: float | None = None
+    power_w: float | None = None
+    plugged: bool | None = None
+    soc: int | None = None
+    vehicle_v2g: bool | None = None
+    switch_on: bool | None = None
+    setpoint_a: float | None = None
+    setpoint_until: int | None = None
+
+
+@dataclass(kw_only=True)
+class Station:
+    """One charging station: identity, capabilities, telemetry, meters and life cycle."""
+
+    key: str
+    name: str
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    energy_import: EnergyMeter = field(default_factory=EnergyMeter)
+    energy_export: EnergyMeter = field(default_factory=EnergyMeter)
+    state: StationState = StationState.INITIALIZED
+    authorized_by: str | None = None
+    session_start_wh: float | None = None
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def available(self) -> bool:
+        """Whether we are in contact with the station."""
+        return self.state not in (StationState.INITIALIZED, StationState.UNAVAILABLE)
+
+    @property
+    def session_energy_wh(self) -> float | None:
+        """Energy imported since the current session started."""
+        if self.session_start_wh is None or self.energy_import.total_wh is None:
+            return None
+        return self.energy_import.total_wh - self.session_start_wh
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener on every change of this station; returns a function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def notify(self) -> None:
+        """Tell this station's listeners (and only them) that something changed."""
+        for listener in list(self._listeners):
+            listener()
+
+    def can(self, transition: Transition) -> bool:
+        """Whether the transition is legal now."""
+        return self.state in _LEGAL[transition]
+
+    def _move(self, transition: Transition, target: StationState) -> None:
+        if not self.can(transition):
+            raise IllegalTransitionError(self.key, self.state, transition)
+        self.state = target
+
+    def connect(self) -> None:
+        """Contact established (first time or after a loss).
+
+        After a loss, a station whose relay is still closed resumes its session: a network blip
+        must not end a session that the station itself kept going.
+        """
+        resumed = self.state is StationState.UNAVAILABLE and self.authorized_by is not None
+        self._move(Transition.CONNECT, StationState.READY)
+        if resumed and self.telemetry.switch_on:
+            self.state = StationState.ENABLED
+            self.observe_current()
+        elif resumed:
+            self._end_session()
+
+    def enable(self, authorized_by: str) -> None:
+        """Authorize a session and let the vehicle charge."""
+        self._move(Transition.ENABLE, StationState.ENABLED)
+        self.authorized_by = authorized_by
+        self.session_start_wh = self.energy_import.total_wh
+
+    def disable(self) -> None:
+        """Stop charging and end the session."""
+        self._move(Transition.DISABLE, StationState.READY)
+        self._end_session()
+
+    def contact_lost(self) -> None:
+        """No notification in time: the station is unavailable (its session is kept)."""
+        self._move(Transition.CONTACT_LOST, StationState.UNAVAILABLE)
+
+    def observe_current(self) -> None:
+        """Apply the life-cycle consequences of the latest telemetry."""
+        current = self.telemetry.current_a
+        flowing = current is not None and abs(current) >= CHARGING_THRESHOLD_A
+        if self.state is StationState.ENABLED and flowing:
+            self._move(Transition.VEHICLE_CHARGING, StationState.CHARGING)
+        elif self.state is StationState.CHARGING and self.telemetry.plugged is False:
+            self._move(Transition.SESSION_END, StationState.READY)
+            self._end_session()
+
+    def _end_session(self) -> None:
+        self.authorized_by = None
+        self.session_start_wh = None

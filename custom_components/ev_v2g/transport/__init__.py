@@ -1,0 +1,1 @@
+"""Transports that talk to charging stations (no Home Assistant here)."""
