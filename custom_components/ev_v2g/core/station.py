@@ -153,9 +153,13 @@ class Station:
         """Whether the transition is legal now."""
         return self.state in _LEGAL[transition]
 
-    def _move(self, transition: Transition, target: StationState) -> None:
+    def check(self, transition: Transition) -> None:
+        """Raise IllegalTransitionError unless the transition is legal now."""
         if not self.can(transition):
             raise IllegalTransitionError(self.key, self.state, transition)
+
+    def _move(self, transition: Transition, target: StationState) -> None:
+        self.check(transition)
         self.state = target
 
     def connect(self) -> None:

@@ -1,0 +1,84 @@
+"""Station binary sensors: vehicle plugged, and contact with the station."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .core.station import Station
+from .entity import EvV2gStationEntity
+from .runtime import EvV2gConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationBinarySensorDescription(BinarySensorEntityDescription):
+    """A station binary sensor and how to read it."""
+
+    is_on_fn: Callable[[Station], bool | None]
+    always_available: bool = False
+
+
+BINARY_SENSORS: tuple[StationBinarySensorDescription, ...] = (
+    StationBinarySensorDescription(
+        key="plugged",
+        translation_key="plugged",
+        device_class=BinarySensorDeviceClass.PLUG,
+        is_on_fn=lambda station: station.telemetry.plugged,
+    ),
+    StationBinarySensorDescription(
+        key="connectivity",
+        translation_key="connectivity",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        always_available=True,
+        is_on_fn=lambda station: station.available,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvV2gConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every station."""
+    hub = entry.runtime_data
+    for key in hub.stations:
+        async_add_entities(
+            (
+                StationBinarySensor(hub, entry.entry_id, key, description)
+                for description in BINARY_SENSORS
+            ),
+            config_subentry_id=key,
+        )
+
+
+class StationBinarySensor(EvV2gStationEntity, BinarySensorEntity):
+    """A binary sensor reading one flag of a station."""
+
+    entity_description: StationBinarySensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Connectivity stays readable while contact is lost."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def is_on(self) -> bool | None:
+        """The station's current flag."""
+        return self.entity_description.is_on_fn(self.station)
+
+    def snapshot(self) -> bool | None:
+        """What this binary sensor shows."""
+        return self.is_on

@@ -1,0 +1,59 @@
+"""Base entity of a station: device info, availability and per-station push updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN
+from .core.station import Station
+from .hub import SiteHub
+
+
+class EvV2gStationEntity(Entity):
+    """An entity of one station; it hears only its own station's updates."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, hub: SiteHub, entry_id: str, station_key: str, description: EntityDescription
+    ) -> None:
+        """Bind the entity to its station and device."""
+        self.entity_description = description
+        self.hub = hub
+        self.station: Station = hub.stations[station_key]
+        self._attr_unique_id = f"{station_key}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, station_key)},
+            name=self.station.name,
+            manufacturer="ev_v2g",
+            model="CoAP charging station",
+            via_device=(DOMAIN, entry_id),
+        )
+        self._written: tuple[bool, Any] | None = None
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while contact with the station is lost."""
+        return self.station.available
+
+    def snapshot(self) -> Any:
+        """The values this entity shows; a write happens only when they change."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to this station's updates."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.snapshot())
+        self.async_on_remove(self.station.add_listener(self._station_updated))
+
+    @callback
+    def _station_updated(self) -> None:
+        current = (self.available, self.snapshot())
+        if current != self._written:
+            self._written = current
+            self.async_write_ha_state()

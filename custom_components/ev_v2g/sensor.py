@@ -1,0 +1,156 @@
+"""Station sensors: current, power, energy meters, session energy, life-cycle state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .core.station import Station, StationState
+from .entity import EvV2gStationEntity
+from .runtime import EvV2gConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+def _kwh(wh: float | None) -> float | None:
+    return None if wh is None else round(wh / 1000, 4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationSensorDescription(SensorEntityDescription):
+    """A station sensor and how to read it."""
+
+    value_fn: Callable[[Station], float | str | None]
+    always_available: bool = False
+
+
+SENSORS: tuple[StationSensorDescription, ...] = (
+    StationSensorDescription(
+        key="current",
+        translation_key="current",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=lambda station: station.telemetry.current_a,
+    ),
+    StationSensorDescription(
+        key="voltage",
+        translation_key="voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda station: station.telemetry.voltage_v,
+    ),
+    StationSensorDescription(
+        key="power",
+        translation_key="power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda station: station.telemetry.power_w,
+    ),
+    StationSensorDescription(
+        key="energy_imported",
+        translation_key="energy_imported",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda station: _kwh(station.energy_import.total_wh),
+    ),
+    StationSensorDescription(
+        key="energy_exported",
+        translation_key="energy_exported",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda station: _kwh(station.energy_export.total_wh),
+    ),
+    StationSensorDescription(
+        key="session_energy",
+        translation_key="session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda station: _kwh(station.session_energy_wh),
+    ),
+    StationSensorDescription(
+        key="state_of_charge",
+        translation_key="state_of_charge",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda station: station.telemetry.soc,
+    ),
+    StationSensorDescription(
+        key="state",
+        translation_key="state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in StationState],
+        always_available=True,
+        value_fn=lambda station: station.state.value,
+    ),
+    StationSensorDescription(
+        key="session_resident",
+        translation_key="session_resident",
+        value_fn=lambda station: station.authorized_by,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvV2gConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every station."""
+    hub = entry.runtime_data
+    for key in hub.stations:
+        async_add_entities(
+            (StationSensor(hub, entry.entry_id, key, description) for description in SENSORS),
+            config_subentry_id=key,
+        )
+
+
+class StationSensor(EvV2gStationEntity, SensorEntity):
+    """A sensor reading one value of a station."""
+
+    entity_description: StationSensorDescription
+
+    @property
+    def available(self) -> bool:
+        """The life-cycle state stays readable while contact is lost."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def native_value(self) -> float | str | None:
+        """The station's current value."""
+        return self.entity_description.value_fn(self.station)
+
+    def snapshot(self) -> float | str | None:
+        """What this sensor shows."""
+        return self.native_value

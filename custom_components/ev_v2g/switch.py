@@ -1,0 +1,70 @@
+"""Station switch `charging`: authorizes a session and closes the station's relay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .core.station import StationState
+from .entity import EvV2gStationEntity
+from .errors import station_command
+from .runtime import EvV2gConfigEntry
+
+PARALLEL_UPDATES = 0
+
+CHARGING = SwitchEntityDescription(key="charging", translation_key="charging")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvV2gConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the charging switch of every station."""
+    hub = entry.runtime_data
+    for key in hub.stations:
+        async_add_entities(
+            [ChargingSwitch(hub, entry.entry_id, key, CHARGING)], config_subentry_id=key
+        )
+
+
+class ChargingSwitch(EvV2gStationEntity, SwitchEntity):
+    """On while a session is authorized (enabled or charging)."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether a session is authorized on the station."""
+        return self.station.state in (StationState.ENABLED, StationState.CHARGING)
+
+    def snapshot(self) -> bool:
+        """What this switch shows."""
+        return self.is_on
+
+    async def _authorizer(self) -> str:
+        """Who authorizes the session: until residents exist, the site's owner or an admin."""
+        user_id = self._context.user_id if self._context else None
+        if user_id is None:
+            return "automation"
+        user = await self.hass.auth.async_get_user(user_id)
+        if user is None or not (user.is_owner or user.is_admin):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_authorized",
+                translation_placeholders={"station": self.station.name},
+            )
+        return user.name or user.id
+
+    @station_command
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Authorize a session and close the relay."""
+        await self.hub.set_charging(self.station.key, True, await self._authorizer())
+
+    @station_command
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """End the session and open the relay."""
+        await self.hub.set_charging(self.station.key, False, "")

@@ -1,0 +1,28 @@
+"""Helpers for tests that wait on real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import time
+
+from homeassistant.core import HomeAssistant
+
+
+async def wait_for(
+    hass: HomeAssistant, predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
+) -> float:
+    """Wait (real time) until predicate() holds; return the seconds it took."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+        await hass.async_block_till_done()
+    return time.monotonic() - start
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str | None:
+    """The state string of an entity, or None when it does not exist."""
+    state = hass.states.get(entity_id)
+    return None if state is None else state.state
