@@ -26,3 +26,11 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str | None:
     """The state string of an entity, or None when it does not exist."""
     state = hass.states.get(entity_id)
     return None if state is None else state.state
+
+
+def number_of(hass: HomeAssistant, entity_id: str) -> float:
+    """The numeric state of an entity; NaN when it has none (unknown, unavailable, missing)."""
+    try:
+        return float(state_of(hass, entity_id) or "nan")
+    except ValueError:
+        return float("nan")

@@ -9,7 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from hardware.station_sim import StationServer
 
-from .common import state_of, wait_for
+from .common import number_of, state_of, wait_for
 
 SWITCH = "switch.bay_1_charging"
 LIMIT = "number.bay_1_current_limit"
@@ -48,14 +48,14 @@ async def test_charging_follows_the_limit_and_discharges(
     assert station_server.station.switch_on
     await wait_for(hass, lambda: state_of(hass, STATE) == "charging", what="charging")
     await wait_for(
-        hass, lambda: float(state_of(hass, POWER) or 0) > 2000, what="power near 10 A x 230 V"
+        hass, lambda: number_of(hass, POWER) > 2000, what="power near 10 A x 230 V"
     )
     await hass.services.async_call(
         "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: LIMIT, ATTR_VALUE: -8}, blocking=True
     )
-    await wait_for(hass, lambda: float(state_of(hass, POWER) or 0) < -1500, what="discharge")
+    await wait_for(hass, lambda: number_of(hass, POWER) < -1500, what="discharge")
     assert state_of(hass, STATE) == "charging"
     await hass.services.async_call("switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert not station_server.station.switch_on
     assert state_of(hass, STATE) == "ready"
-    await wait_for(hass, lambda: float(state_of(hass, POWER) or 1) == 0, what="no power")
+    await wait_for(hass, lambda: number_of(hass, POWER) == 0, what="no power")

@@ -154,8 +154,6 @@ class CoapStationLink:
 
     def _found(self) -> None:
         station = self.station
-        station.energy_import.restart_suspected = True
-        station.energy_export.restart_suspected = True
         if self._ever_found:
             _LOGGER.info("%s is back in contact", station.name)
         self._ever_found = True
@@ -166,6 +164,9 @@ class CoapStationLink:
 
     def _lost(self, reason: str) -> None:
         _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
+        # While out of contact the station may restart: its next lower counter is a reset.
+        self.station.energy_import.restart_suspected = True
+        self.station.energy_export.restart_suspected = True
         if self.station.can(Transition.CONTACT_LOST):
             self.station.contact_lost()
         self.station.notify()

@@ -1,0 +1,163 @@
+"""Bad input and faults from a station: logged once, never a crash, never a wrong total."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from custom_components.ev_v2g.transport.observer import silence_limit
+from hardware.station_sim import StationServer
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from .common import number_of, state_of, wait_for
+
+CURRENT = "sensor.bay_1_current"
+ENERGY = "sensor.bay_1_energy_imported"
+PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
+CONNECTED = "binary_sensor.bay_1_connectivity"
+STATE = "sensor.bay_1_state"
+
+
+def _kwh(hass: HomeAssistant) -> float:
+    return number_of(hass, ENERGY)
+
+
+def _charge(server: StationServer, amps: int = 16) -> None:
+    """Make the simulated car draw current, as if a session were running."""
+    server.station.set_switch(True)
+    server.station.set_regulator(amps * 1000, None)
+
+
+def _warnings(caplog: pytest.LogCaptureFixture, *texts: str) -> int:
+    return sum(
+        1
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and all(text in r.getMessage() for text in texts)
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("malformed_senml", "not valid JSON"),
+        ("non_numeric", "is not a number"),
+        ("nan_values", "non-finite number"),
+        ("unknown_content_format", "unexpected content format"),
+    ],
+)
+async def test_bad_senml_is_ignored_and_logged_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    station_server: StationServer,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    reason: str,
+) -> None:
+    """A bad payload keeps the last good value, logs its reason once, then recovers."""
+    _charge(station_server)
+    await wait_for(hass, lambda: number_of(hass, CURRENT) > 15, what="charging")
+    await wait_for(hass, lambda: _kwh(hass) > 0, what="energy counted")
+    setattr(station_server.station.faults, fault, True)
+    await wait_for(hass, lambda: _warnings(caplog, reason) >= 2, what="both SenML resources")
+    frozen_current, frozen_energy = state_of(hass, CURRENT), _kwh(hass)
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:  # several bad notifications arrive meanwhile
+        await wait_for(hass, lambda: True)
+    assert _warnings(caplog, "ignored /current", reason) == 1
+    assert _warnings(caplog, "ignored /energy", reason) == 1
+    assert state_of(hass, CURRENT) == frozen_current
+    assert _kwh(hass) == frozen_energy
+    setattr(station_server.station.faults, fault, False)
+    await wait_for(hass, lambda: _kwh(hass) > frozen_energy, what="recovery")
+    sim_kwh = station_server.station.energy_import_wh / 1000
+    assert abs(_kwh(hass) - sim_kwh) < 0.01
+
+
+async def test_energy_counter_stepping_back_is_rejected(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    station_server: StationServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A counter that steps back without a restart is refused; the total never goes down."""
+    station_server.station.energy_import_wh = 5000.0
+    _charge(station_server)
+    await wait_for(hass, lambda: _kwh(hass) > 5, what="energy counted")
+    station_server.station.faults.energy_backwards = True
+    await wait_for(hass, lambda: _warnings(caplog, "energy_import stepped back") == 1)
+    held = _kwh(hass)
+    await wait_for(hass, lambda: station_server.station.energy_import_wh > held * 1000 + 5)
+    assert _kwh(hass) == held
+    station_server.station.faults.energy_backwards = False
+    await wait_for(hass, lambda: _kwh(hass) > held, what="counting again")
+    assert abs(_kwh(hass) - station_server.station.energy_import_wh / 1000) < 0.01
+    assert _warnings(caplog, "energy_import stepped back") == 1
+
+
+async def test_missing_resource_is_logged_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    station_server: StationServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """4.04 on /vehicle after a restart: logged once; the rest of the station keeps working."""
+    await wait_for(hass, lambda: state_of(hass, PLUGGED) == STATE_ON)
+    station_server.station.faults.missing = {"vehicle"}
+    await station_server.restart()
+    await wait_for(hass, lambda: _warnings(caplog, "ignored /vehicle") == 1, timeout=15)
+    _charge(station_server)
+    await wait_for(hass, lambda: number_of(hass, CURRENT) > 15, what="current")
+    assert state_of(hass, PLUGGED) == STATE_ON  # last known value kept
+    assert _warnings(caplog, "ignored /vehicle") == 1
+
+
+async def test_silent_station_goes_unavailable_and_comes_back(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    station_server: StationServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Silence for 2 x Max-Age + 5 s: unavailable, logged once; back on recovery, logged once."""
+    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON)
+    max_age = station_server.station.max_age
+    await station_server.freeze()
+    took = await wait_for(
+        hass, lambda: state_of(hass, CURRENT) == STATE_UNAVAILABLE, timeout=silence_limit(max_age) + 3
+    )
+    assert took <= silence_limit(max_age) + 1
+    assert state_of(hass, CONNECTED) == STATE_OFF
+    assert state_of(hass, STATE) == "unavailable"
+    assert _warnings(caplog, "Bay 1 is unavailable") == 1
+    await station_server.resume()
+    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, timeout=10)
+    assert state_of(hass, CURRENT) != STATE_UNAVAILABLE
+    assert state_of(hass, STATE) == "ready"
+    assert sum("Bay 1 is back in contact" in r.getMessage() for r in caplog.records) == 1
+    assert _warnings(caplog, "Bay 1 is unavailable") == 1
+
+
+async def test_restart_resets_counters_without_losing_or_doubling(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    station_server: StationServer,
+) -> None:
+    """After a firmware restart the counter starts at 0: the total goes on from where it was."""
+    station_server.station.energy_import_wh = 3000.0
+    _charge(station_server)
+    await wait_for(hass, lambda: _kwh(hass) > 3.002, what="energy counted")
+    await station_server.restart()
+    before = _kwh(hass)
+    _charge(station_server)
+    await wait_for(
+        hass,
+        lambda: station_server.station.energy_import_wh > 2 and _kwh(hass) > before,
+        timeout=15,
+        what="counting after the restart",
+    )
+    expected = before + station_server.station.energy_import_wh / 1000
+    assert abs(_kwh(hass) - expected) < 0.005
+    assert _kwh(hass) < 3.5  # not 3 kWh counted twice
