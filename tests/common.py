@@ -10,13 +10,13 @@ from homeassistant.core import HomeAssistant
 
 
 async def wait_for(
-    hass: HomeAssistant, predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
+    hass: HomeAssistant, predicate: Callable[[], bool], within: float = 5.0, what: str = ""
 ) -> float:
     """Wait (real time) until predicate() holds; return the seconds it took."""
     start = time.monotonic()
     while not predicate():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+        if time.monotonic() - start > within:
+            raise AssertionError(f"timed out after {within} s waiting for {what or predicate}")
         await asyncio.sleep(0.02)
         await hass.async_block_till_done()
     return time.monotonic() - start

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from types import MappingProxyType
 
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
@@ -13,8 +15,6 @@ import pytest_socket
 import custom_components.ev_v2g  # noqa: F401
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
-from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
 
 LOOPBACK = ["127.0.0.1", "::1", "::ffff:127.0.0.1"]
 SITE_DATA = {"supply_limit_a": 32.0, "phases": 1, "voltage_v": 230.0}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import StationServer, free_udp_port
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 SITE_FORM = {"name": "Garage", "supply_limit_a": 40, "phases": "3", "voltage_v": 230}
 
@@ -125,9 +125,11 @@ async def test_add_station_ipv6_literal(
     hass: HomeAssistant, site: MockConfigEntry, loopback: None
 ) -> None:
     """An IPv6 literal, even typed in brackets, reaches the station."""
-    from hardware.station_sim import SimulatedStation  # noqa: PLC0415
+    from hardware.station_sim import SimulatedStation
 
-    server = StationServer(SimulatedStation(max_age=1, tick=0.05), host="::1", port=free_udp_port("::1"))
+    server = StationServer(
+        SimulatedStation(max_age=1, tick=0.05), host="::1", port=free_udp_port("::1")
+    )
     await server.start()
     try:
         flow_id = await _station_flow(hass, site)

@@ -44,18 +44,20 @@ async def test_charging_follows_the_limit_and_discharges(
         "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: LIMIT, ATTR_VALUE: 10}, blocking=True
     )
     assert station_server.station.setpoint_ma == 10000
-    await hass.services.async_call("switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    await hass.services.async_call(
+        "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+    )
     assert station_server.station.switch_on
     await wait_for(hass, lambda: state_of(hass, STATE) == "charging", what="charging")
-    await wait_for(
-        hass, lambda: number_of(hass, POWER) > 2000, what="power near 10 A x 230 V"
-    )
+    await wait_for(hass, lambda: number_of(hass, POWER) > 2000, what="power near 10 A x 230 V")
     await hass.services.async_call(
         "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: LIMIT, ATTR_VALUE: -8}, blocking=True
     )
     await wait_for(hass, lambda: number_of(hass, POWER) < -1500, what="discharge")
     assert state_of(hass, STATE) == "charging"
-    await hass.services.async_call("switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    await hass.services.async_call(
+        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+    )
     assert not station_server.station.switch_on
     assert state_of(hass, STATE) == "ready"
     await wait_for(hass, lambda: number_of(hass, POWER) == 0, what="no power")

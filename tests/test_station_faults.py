@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.transport.observer import silence_limit
 from hardware.station_sim import StationServer
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .common import number_of, state_of, wait_for
 
@@ -108,7 +108,7 @@ async def test_missing_resource_is_logged_once(
     await wait_for(hass, lambda: state_of(hass, PLUGGED) == STATE_ON)
     station_server.station.faults.missing = {"vehicle"}
     await station_server.restart()
-    await wait_for(hass, lambda: _warnings(caplog, "ignored /vehicle") == 1, timeout=15)
+    await wait_for(hass, lambda: _warnings(caplog, "ignored /vehicle") == 1, within=15)
     _charge(station_server)
     await wait_for(hass, lambda: number_of(hass, CURRENT) > 15, what="current")
     assert state_of(hass, PLUGGED) == STATE_ON  # last known value kept
@@ -126,14 +126,16 @@ async def test_silent_station_goes_unavailable_and_comes_back(
     max_age = station_server.station.max_age
     await station_server.freeze()
     took = await wait_for(
-        hass, lambda: state_of(hass, CURRENT) == STATE_UNAVAILABLE, timeout=silence_limit(max_age) + 3
+        hass,
+        lambda: state_of(hass, CURRENT) == STATE_UNAVAILABLE,
+        within=silence_limit(max_age) + 3,
     )
     assert took <= silence_limit(max_age) + 1
     assert state_of(hass, CONNECTED) == STATE_OFF
     assert state_of(hass, STATE) == "unavailable"
     assert _warnings(caplog, "Bay 1 is unavailable") == 1
     await station_server.resume()
-    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, timeout=10)
+    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, within=10)
     assert state_of(hass, CURRENT) != STATE_UNAVAILABLE
     assert state_of(hass, STATE) == "ready"
     assert sum("Bay 1 is back in contact" in r.getMessage() for r in caplog.records) == 1
@@ -155,7 +157,7 @@ async def test_restart_resets_counters_without_losing_or_doubling(
     await wait_for(
         hass,
         lambda: station_server.station.energy_import_wh > 2 and _kwh(hass) > before,
-        timeout=15,
+        within=15,
         what="counting after the restart",
     )
     expected = before + station_server.station.energy_import_wh / 1000

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -24,6 +22,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+import voluptuous as vol
 
 from .const import (
     CONF_MAX_CURRENT,
@@ -147,9 +146,7 @@ class EvV2gConfigFlow(ConfigFlow, domain=DOMAIN):
 class StationSubentryFlow(ConfigSubentryFlow):
     """Add or change a CoAP station of the site, testing it first."""
 
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Ask for the station's address and test it."""
         return await self._station_step("user", user_input)
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from functools import wraps
-from typing import Any, Concatenate
+from typing import Any, cast
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -14,16 +13,16 @@ from .entity import EvV2gStationEntity
 from .transport.coap import StationError, StationRefusedError
 
 
-def station_command[_EntityT: EvV2gStationEntity, **_P](
-    func: Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]],
-) -> Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]]:
-    """Map the failures of a station command to translated errors."""
+def station_command[**P](
+    func: Callable[P, Coroutine[Any, Any, None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
+    """Map the failures of a station entity's command to translated errors."""
 
-    @wraps(func)
-    async def handler(self: _EntityT, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        name = self.station.name
+    async def handler(*args: P.args, **kwargs: P.kwargs) -> None:
+        entity = cast(EvV2gStationEntity, args[0])
+        name = entity.station.name
         try:
-            await func(self, *args, **kwargs)
+            await func(*args, **kwargs)
         except IllegalTransitionError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -35,7 +34,7 @@ def station_command[_EntityT: EvV2gStationEntity, **_P](
                 },
             ) from err
         except InvalidSetpointError as err:
-            caps = self.station.capabilities
+            caps = entity.station.capabilities
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key=err.reason,

@@ -12,8 +12,8 @@ import ipaddress
 import logging
 
 import aiocoap
-from aiocoap.numbers.constants import TransportTuning
 import aiocoap.error
+from aiocoap.numbers.constants import TransportTuning
 
 from .payloads import (
     CF_JSON,
@@ -33,7 +33,7 @@ DEFAULT_PORT = 5683
 COMMAND_TIMEOUT = 5.0
 
 
-class CommandTuning(TransportTuning):
+class CommandTuning(TransportTuning):  # type: ignore[misc]
     """Retransmit quickly and give up early: a command either lands in seconds or fails."""
 
     ACK_TIMEOUT = 0.5
@@ -182,11 +182,13 @@ class CoapStationClient:
             raise NotAStationError(f"{self.uri}/regulator: {err}") from err
 
 
-async def probe_station(host: str, port: int, *, timeout: float = COMMAND_TIMEOUT) -> RegulatorState:
+async def probe_station(
+    host: str, port: int, *, answer_within: float = COMMAND_TIMEOUT
+) -> RegulatorState:
     """Check that an ev_v2g station answers at host:port; return its regulator limits."""
     context = await create_context()
     try:
-        client = CoapStationClient(context, host, port, timeout=timeout)
+        client = CoapStationClient(context, host, port, timeout=answer_within)
         try:
             found = await client.resource_types()
         except StationRefusedError as err:

@@ -1,0 +1,1 @@
+"""Unit tests of the CoAP transport (no Home Assistant)."""
