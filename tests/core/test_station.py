@@ -209,7 +209,6 @@ def test_disable_ends_the_session(state: StationState) -> None:
 def test_session_energy_counts_imports_since_enable() -> None:
     """Session energy is the import meter's progress since the session began, across resets."""
     station = station_in(S.READY)
-    assert station.session_energy_wh is None
     station.enable("alice")
     station.energy_import.update(1750.0)
     assert station.session_energy_wh == 750.0
@@ -308,11 +307,12 @@ def test_reconnect_resumes_a_session_the_station_kept() -> None:
     station.telemetry.switch_on = True
     station.telemetry.current_a = 0.0
     station.connect()
-    assert station.state is S.ENABLED
+    states = [station.state]
     assert station.authorized_by == "alice"
     assert station.session_start_wh == 1000.0
     start_current(station)
-    assert station.state is S.CHARGING
+    states.append(station.state)
+    assert states == [S.ENABLED, S.CHARGING]
 
 
 def test_reconnect_while_current_flows_resumes_charging() -> None:
@@ -505,10 +505,13 @@ def test_random_sequences_stay_in_the_graph(
     station = new_station()
     for operation, current_a, plugged, on in steps:
         before = (station.state, station.authorized_by, station.session_start_wh)
+        refusal: IllegalTransitionError | None = None
         try:
             apply(station, operation, current_a, plugged, on)
         except IllegalTransitionError as err:
-            assert err.state is before[0]
+            refusal = err
+        if refusal is not None:
+            assert refusal.state is before[0]
             assert (station.state, station.authorized_by, station.session_start_wh) == before
         assert (before[0], station.state) in LEGAL_MOVES
         assert (before[0], station.state) != (S.CHARGING, S.ENABLED)

@@ -32,6 +32,14 @@ def silence_limit(max_age: float) -> float:
     return 2 * max_age + WATCHDOG_GRACE
 
 
+def _still_observing(request: aiocoap.protocol.Request) -> bool:
+    """Whether cancelling makes sense: aiocoap 0.4.17 trips over cancelling a failed request."""
+    response = request.response
+    if not response.done() or response.cancelled() or response.exception() is not None:
+        return False
+    return not request.observation.cancelled
+
+
 class StationObserver:
     """Observations of one station, with a watchdog and re-registration."""
 
@@ -104,7 +112,7 @@ class StationObserver:
             for task in tasks:
                 task.cancel()
             for request in requests:
-                if not request.observation.cancelled:
+                if _still_observing(request):
                     request.observation.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 

@@ -1,0 +1,1 @@
+"""Hardware around ev_v2g: simulated charging stations and the firmware of real ones."""

@@ -1,0 +1,183 @@
+"""Prepare the demo's Home Assistant config folder before its first start; safe to run again.
+
+Creates what onboarding would (an owner `demo` / `demo1234`, a person for it, onboarding marked
+done) and an ev_v2g site with four CoAP station subentries, using Home Assistant's own auth and
+storage helpers. Run it only while that Home Assistant is stopped:
+    .venv/bin/python scripts/demo_seed.py config
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from homeassistant import runner
+from homeassistant.auth import auth_manager_from_config
+from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.providers import homeassistant as hass_auth
+from homeassistant.components.onboarding.const import STEPS
+from homeassistant.config_entries import (
+    STORAGE_KEY as ENTRIES_KEY,
+    STORAGE_VERSION as ENTRIES_VERSION,
+    STORAGE_VERSION_MINOR as ENTRIES_MINOR_VERSION,
+)
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util, ulid as ulid_util
+
+DOMAIN = "ev_v2g"
+USERNAME = "demo"
+PASSWORD = "demo1234"  # noqa: S105 - the demo's published login, local only
+USER_NAME = "Demo"
+ONBOARDING_VERSION = 4  # homeassistant.components.onboarding.STORAGE_VERSION
+PERSON_VERSION = 2  # homeassistant.components.person.STORAGE_VERSION
+STATIONS = 4
+BASE_PORT = 5683
+SITE = {"name": "Demo garage", "supply_limit_a": 32, "phases": 1, "voltage_v": 230}
+CONFIG_FLOW = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "config_flow.py"
+
+
+def flow_version() -> tuple[int, int]:
+    """Return the config flow's VERSION and MINOR_VERSION, so HA does not try to migrate."""
+    versions = {"VERSION": 1, "MINOR_VERSION": 1}
+    if not CONFIG_FLOW.exists():
+        return versions["VERSION"], versions["MINOR_VERSION"]
+    for node in ast.walk(ast.parse(CONFIG_FLOW.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ClassDef) or "ConfigFlow" not in ast.unparse(node.bases[0]):
+            continue
+        for item in node.body:
+            if (
+                isinstance(item, ast.Assign)
+                and isinstance(item.value, ast.Constant)
+                and isinstance(item.value.value, int)
+            ):
+                for target in item.targets:
+                    if isinstance(target, ast.Name) and target.id in versions:
+                        versions[target.id] = item.value.value
+    return versions["VERSION"], versions["MINOR_VERSION"]
+
+
+def station_subentry(number: int) -> dict[str, Any]:
+    """Return subentry `number` (1-based) as config_entries.ConfigSubentry.as_dict writes it."""
+    port = BASE_PORT + number - 1
+    return {
+        "data": {
+            "protocol": "coap",
+            "name": f"Station {number}",
+            "host": "127.0.0.1",
+            "port": port,
+            "min_current_a": 6,
+            "max_current_a": 32,
+            "phases": 1,
+        },
+        "subentry_id": ulid_util.ulid_now(),
+        "subentry_type": "station",
+        "title": f"Station {number}",
+        "unique_id": f"coap:127.0.0.1:{port}",
+    }
+
+
+def site_entry() -> dict[str, Any]:
+    """Return the demo site as config_entries.ConfigEntry.as_dict writes it."""
+    now = dt_util.utcnow().isoformat()
+    version, minor_version = flow_version()
+    return {
+        "created_at": now,
+        "data": dict(SITE),
+        "discovery_keys": {},
+        "disabled_by": None,
+        "domain": DOMAIN,
+        "entry_id": ulid_util.ulid_now(),
+        "minor_version": minor_version,
+        "modified_at": now,
+        "options": {},
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "subentries": [station_subentry(number) for number in range(1, STATIONS + 1)],
+        "title": SITE["name"],
+        "unique_id": None,
+        "version": version,
+    }
+
+
+async def seed_owner(hass: HomeAssistant) -> str:
+    """Create the owner with its login and person, unless an owner exists already."""
+    hass.auth = await auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
+    provider = hass.auth.auth_providers[0]
+    if not isinstance(provider, hass_auth.HassAuthProvider):
+        raise TypeError(f"unexpected auth provider {provider!r}")
+    await provider.async_initialize()
+    if any(user.is_owner for user in await hass.auth.async_get_users()):
+        return "owner exists: left as is"
+
+    user = await hass.auth.async_create_user(USER_NAME, group_ids=[GROUP_ID_ADMIN])
+    try:
+        await provider.async_add_auth(USERNAME, PASSWORD)
+    except hass_auth.InvalidUser:  # a login without a user: reset its password
+        await provider.async_change_password(USERNAME, PASSWORD)
+    credentials = await provider.async_get_or_create_credentials({"username": USERNAME})
+    await hass.auth.async_link_user(user, credentials)
+
+    # What onboarding's user step does besides: a person for the owner.
+    people: Store[dict[str, Any]] = Store(hass, PERSON_VERSION, "person")
+    data = await people.async_load() or {"items": []}
+    data["items"].append(
+        {"id": USERNAME, "name": USER_NAME, "user_id": user.id, "device_trackers": []}
+    )
+    await people.async_save(data)
+    return f"owner {USERNAME!r} created"
+
+
+async def seed_onboarding(hass: HomeAssistant) -> str:
+    """Mark every onboarding step done."""
+    store: Store[dict[str, list[str]]] = Store(hass, ONBOARDING_VERSION, "onboarding", private=True)
+    data = await store.async_load() or {"done": []}
+    if set(STEPS) <= set(data["done"]):
+        return "onboarding already done"
+    data["done"] = [*data["done"], *(step for step in STEPS if step not in data["done"])]
+    await store.async_save(data)
+    return "onboarding marked done"
+
+
+async def seed_site(hass: HomeAssistant) -> str:
+    """Add the demo site with its stations, unless an ev_v2g entry exists already."""
+    store: Store[dict[str, list[dict[str, Any]]]] = Store(
+        hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR_VERSION
+    )
+    data = await store.async_load() or {"entries": []}
+    if any(entry["domain"] == DOMAIN for entry in data["entries"]):
+        return "ev_v2g entry exists: left as is"
+    data["entries"].append(site_entry())
+    await store.async_save(data)
+    return f"ev_v2g site {SITE['name']!r} with {STATIONS} stations created"
+
+
+async def seed(config_dir: Path) -> None:
+    """Seed config_dir with Home Assistant's own helpers, then flush their delayed writes."""
+    hass = HomeAssistant(str(config_dir))
+    await asyncio.gather(dr.async_load(hass), er.async_load(hass))
+    for step in (seed_owner, seed_onboarding, seed_site):
+        print(f"demo_seed: {await step(hass)}")
+    # async_stop ignores a core that never ran, and only its stop writes the delayed saves
+    # (the auth store's users): mark it running, then stop it the normal way.
+    hass.set_state(CoreState.running)
+    await hass.async_stop()
+
+
+def main() -> None:
+    """Seed the config folder given on the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config_dir", type=Path, help="Home Assistant's config folder")
+    config_dir: Path = parser.parse_args().config_dir.resolve()
+    (config_dir / ".storage").mkdir(parents=True, exist_ok=True)
+    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
+    asyncio.run(seed(config_dir))
+
+
+if __name__ == "__main__":
+    main()
