@@ -130,6 +130,9 @@ class StationObserver:
             raise StationError(f"{self.client.uri}/{resource}: no answer") from err
         except aiocoap.error.Error as err:
             raise StationError(f"{self.client.uri}/{resource}: {err}") from err
+        if resource == HEARTBEAT and message.code.is_successful() and message.opt.observe is None:
+            # Without notifications there is no heartbeat, so no way to tell contact.
+            raise StationError(f"{self.client.uri}/{resource} cannot be observed")
         return self._deliver(resource, message)
 
     async def _follow(self, resource: str, request: aiocoap.protocol.Request) -> None:

@@ -56,8 +56,8 @@ def _json(payload: bytes, content_format: int | None, expected: int) -> Any:
         raise PayloadError(f"unexpected content format {content_format} (want {expected})")
     try:
         return json.loads(payload, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PayloadError(f"not valid JSON: {err}") from err
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge ints
+        raise PayloadError(f"not valid JSON: {str(err)[:120]}") from err
 
 
 def _reject_constant(name: str) -> float:
@@ -66,10 +66,14 @@ def _reject_constant(name: str) -> float:
 
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PayloadError(f"{what} is not a number: {value!r}")
-    if not math.isfinite(value):
+        raise PayloadError(f"{what} is not a number: {str(value)[:40]!r}")
+    try:
+        number = float(value)
+    except OverflowError as err:
+        raise PayloadError(f"{what} is beyond any float") from err
+    if not math.isfinite(number):
         raise PayloadError(f"{what} is not finite: {value!r}")
-    return float(value)
+    return number
 
 
 def _milliamps(obj: dict[str, Any], key: str, *, default: float | None = None) -> float:
