@@ -72,19 +72,19 @@ LEGAL_MOVES = frozenset(
 )
 
 
-def new_station(**telemetry: float | bool | None) -> Station:
+def new_station(telemetry: Telemetry | None = None) -> Station:
     """A station with a V2G-capable configuration and the given telemetry."""
     return Station(
         key="bay-1",
         name="Bay 1",
         capabilities=Capabilities(max_discharge_a=16.0),
-        telemetry=Telemetry(**telemetry),  # type: ignore[arg-type]
+        telemetry=telemetry or Telemetry(),
     )
 
 
 def station_in(state: StationState) -> Station:
     """A station brought to `state` through legal moves only (no session when not needed)."""
-    station = new_station(plugged=True, switch_on=True, current_a=0.0)
+    station = new_station(Telemetry(plugged=True, switch_on=True, current_a=0.0))
     station.energy_import.update(1000.0)
     steps: dict[StationState, list[Callable[[Station], None]]] = {
         S.INITIALIZED: [],

@@ -62,6 +62,7 @@ class StationObserver:
         self._last_seen = 0.0
         self._max_age = 60.0
         self.connected = False
+        self._down_reported = False
 
     def start(self) -> None:
         """Begin observing in the background."""
@@ -85,10 +86,13 @@ class StationObserver:
                 reason = await self._observe_until_silent()
             except StationError as err:
                 reason = str(err)
-            if self.connected:
+            if self.connected or not self._down_reported:
+                # Once per outage, including a station that never answered since start-up.
+                if self.connected:
+                    backoff = self._first_backoff
                 self.connected = False
+                self._down_reported = True
                 self._on_lost(reason)
-                backoff = self._first_backoff
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
@@ -104,9 +108,9 @@ class StationObserver:
                     raise StationError(f"{self.client.uri}/{resource} cannot be observed")
                 if first is not None:
                     tasks.append(asyncio.create_task(self._follow(resource, request)))
-            if not self.connected:
-                self.connected = True
-                self._on_found()
+            self.connected = True
+            self._down_reported = False
+            self._on_found()
             return await self._watch()
         finally:
             for task in tasks:
