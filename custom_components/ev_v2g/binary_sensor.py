@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .core.station import Station
-from .entity import EvV2gStationEntity
+from .entity import EvV2gStationEntity, add_station_entities
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -53,26 +53,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every station."""
-    hub = entry.runtime_data
-    for key in hub.stations:
-        async_add_entities(
-            (
-                StationBinarySensor(hub, entry.entry_id, key, description)
-                for description in BINARY_SENSORS
-            ),
-            config_subentry_id=key,
-        )
+    add_station_entities(entry, async_add_entities, StationBinarySensor, BINARY_SENSORS)
 
 
 class StationBinarySensor(EvV2gStationEntity, BinarySensorEntity):
     """A binary sensor reading one flag of a station."""
 
     entity_description: StationBinarySensorDescription
-
-    @property
-    def available(self) -> bool:
-        """Connectivity stays readable while contact is lost."""
-        return self.entity_description.always_available or super().available
 
     @property
     def is_on(self) -> bool | None:

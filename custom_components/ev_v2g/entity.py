@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .core.station import Station
 from .hub import SiteHub
+from .runtime import EvV2gConfigEntry
 
 
 class EvV2gStationEntity(Entity):
@@ -38,8 +41,10 @@ class EvV2gStationEntity(Entity):
 
     @property
     def available(self) -> bool:
-        """Unavailable while contact with the station is lost."""
-        return self.station.available
+        """Unavailable while contact is lost, unless the description says it stays readable."""
+        return getattr(self.entity_description, "always_available", False) or (
+            self.station.available
+        )
 
     def snapshot(self) -> Any:
         """The values this entity shows; a write happens only when they change."""
@@ -57,3 +62,18 @@ class EvV2gStationEntity(Entity):
         if current != self._written:
             self._written = current
             self.async_write_ha_state()
+
+
+def add_station_entities[DescriptionT: EntityDescription](
+    entry: EvV2gConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[[SiteHub, str, str, DescriptionT], EvV2gStationEntity],
+    descriptions: Iterable[DescriptionT],
+) -> None:
+    """Add one entity per description to every station, each under its station's subentry."""
+    hub = entry.runtime_data
+    for key in hub.stations:
+        async_add_entities(
+            (entity_class(hub, entry.entry_id, key, description) for description in descriptions),
+            config_subentry_id=key,
+        )

@@ -12,7 +12,7 @@ from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import EvV2gStationEntity
+from .entity import EvV2gStationEntity, add_station_entities
 from .errors import station_command
 from .runtime import EvV2gConfigEntry
 
@@ -34,11 +34,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the current-limit number of every station."""
-    hub = entry.runtime_data
-    for key in hub.stations:
-        async_add_entities(
-            [CurrentLimitNumber(hub, entry.entry_id, key, CURRENT_LIMIT)], config_subentry_id=key
-        )
+    add_station_entities(entry, async_add_entities, CurrentLimitNumber, (CURRENT_LIMIT,))
 
 
 class CurrentLimitNumber(EvV2gStationEntity, NumberEntity):

@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .core.station import Station, StationState
-from .entity import EvV2gStationEntity
+from .entity import EvV2gStationEntity, add_station_entities
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -128,23 +128,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every station."""
-    hub = entry.runtime_data
-    for key in hub.stations:
-        async_add_entities(
-            (StationSensor(hub, entry.entry_id, key, description) for description in SENSORS),
-            config_subentry_id=key,
-        )
+    add_station_entities(entry, async_add_entities, StationSensor, SENSORS)
 
 
 class StationSensor(EvV2gStationEntity, SensorEntity):
     """A sensor reading one value of a station."""
 
     entity_description: StationSensorDescription
-
-    @property
-    def available(self) -> bool:
-        """The life-cycle state stays readable while contact is lost."""
-        return self.entity_description.always_available or super().available
 
     @property
     def native_value(self) -> float | str | None:

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .core.station import StationState
-from .entity import EvV2gStationEntity
+from .entity import EvV2gStationEntity, add_station_entities
 from .errors import station_command
 from .runtime import EvV2gConfigEntry
 
@@ -26,11 +26,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the charging switch of every station."""
-    hub = entry.runtime_data
-    for key in hub.stations:
-        async_add_entities(
-            [ChargingSwitch(hub, entry.entry_id, key, CHARGING)], config_subentry_id=key
-        )
+    add_station_entities(entry, async_add_entities, ChargingSwitch, (CHARGING,))
 
 
 class ChargingSwitch(EvV2gStationEntity, SwitchEntity):
