@@ -1,0 +1,1 @@
+"""Tests of the calibration fit and its command line."""
