@@ -1,4 +1,4 @@
-"""Station binary sensors: vehicle plugged, and contact with the station."""
+"""Binary sensors: vehicle plugged and contact per station; demand response for the site."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .core.station import Station
-from .entity import EvV2gStationEntity, add_station_entities
+from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -46,13 +46,18 @@ BINARY_SENSORS: tuple[StationBinarySensorDescription, ...] = (
     ),
 )
 
+DEMAND_RESPONSE_ACTIVE = BinarySensorEntityDescription(
+    key="demand_response_active", translation_key="demand_response_active"
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EvV2gConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the binary sensors of every station."""
+    """Add the site's demand-response flag and the binary sensors of every station."""
+    async_add_entities([DemandResponseActive(entry.runtime_data, entry, DEMAND_RESPONSE_ACTIVE)])
     add_station_entities(entry, async_add_entities, StationBinarySensor, BINARY_SENSORS)
 
 
@@ -67,5 +72,18 @@ class StationBinarySensor(EvV2gStationEntity, BinarySensorEntity):
         return self.entity_description.is_on_fn(self.station)
 
     def snapshot(self) -> bool | None:
+        """What this binary sensor shows."""
+        return self.is_on
+
+
+class DemandResponseActive(EvV2gSiteEntity, BinarySensorEntity):
+    """On while the grid asks anything of the site (limit, shed or discharge)."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether a demand-response request is in force."""
+        return self.hub.sharing.demand_response.active
+
+    def snapshot(self) -> bool:
         """What this binary sensor shows."""
         return self.is_on

@@ -141,6 +141,7 @@ class CoapStationLink:
         before = (telemetry.setpoint_a, telemetry.setpoint_until, self.station.capabilities)
         telemetry.setpoint_a = regulator.setpoint_a
         telemetry.setpoint_until = regulator.until
+        telemetry.fallback_a = regulator.fallback_a
         configured = self.station.capabilities
         self.station.capabilities = Capabilities(
             min_current_a=max(configured.min_current_a, regulator.min_a),

@@ -1,4 +1,4 @@
-"""Base entity of a station: device info, availability and per-station push updates."""
+"""Base entities: a station's (per-station push updates) and the site's (sharing updates)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,37 @@ from .hub import SiteHub
 from .runtime import EvV2gConfigEntry
 
 
-class EvV2gStationEntity(Entity):
-    """An entity of one station; it hears only its own station's updates."""
+class EvV2gEntity(Entity):
+    """Pushes its state only when what it shows changed."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _written: tuple[bool, Any] | None = None
+
+    def snapshot(self) -> Any:
+        """The values this entity shows; a write happens only when they change."""
+        raise NotImplementedError
+
+    def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Listen to the updates this entity depends on; returns the unsubscribe function."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Start listening."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.snapshot())
+        self.async_on_remove(self._subscribe(self._source_updated))
+
+    @callback
+    def _source_updated(self) -> None:
+        current = (self.available, self.snapshot())
+        if current != self._written:
+            self._written = current
+            self.async_write_ha_state()
+
+
+class EvV2gStationEntity(EvV2gEntity):
+    """An entity of one station; it hears only its own station's updates."""
 
     def __init__(
         self, hub: SiteHub, entry_id: str, station_key: str, description: EntityDescription
@@ -37,7 +63,6 @@ class EvV2gStationEntity(Entity):
             model="CoAP charging station",
             via_device=(DOMAIN, entry_id),
         )
-        self._written: tuple[bool, Any] | None = None
 
     @property
     def available(self) -> bool:
@@ -46,22 +71,25 @@ class EvV2gStationEntity(Entity):
             self.station.available
         )
 
-    def snapshot(self) -> Any:
-        """The values this entity shows; a write happens only when they change."""
-        raise NotImplementedError
+    def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self.station.add_listener(listener)
 
-    async def async_added_to_hass(self) -> None:
-        """Listen to this station's updates."""
-        await super().async_added_to_hass()
-        self._written = (self.available, self.snapshot())
-        self.async_on_remove(self.station.add_listener(self._station_updated))
 
-    @callback
-    def _station_updated(self) -> None:
-        current = (self.available, self.snapshot())
-        if current != self._written:
-            self._written = current
-            self.async_write_ha_state()
+class EvV2gSiteEntity(EvV2gEntity):
+    """An entity of the site device: limits, sharing and demand response."""
+
+    def __init__(
+        self, hub: SiteHub, entry: EvV2gConfigEntry, description: EntityDescription
+    ) -> None:
+        """Bind the entity to the site."""
+        self.entity_description = description
+        self.hub = hub
+        self.entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry.entry_id)})
+
+    def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self.hub.sharing.add_listener(listener)
 
 
 def add_station_entities[DescriptionT: EntityDescription](

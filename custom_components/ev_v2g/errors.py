@@ -10,6 +10,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .const import DOMAIN
 from .core.station import IllegalTransitionError, InvalidSetpointError
 from .entity import EvV2gStationEntity
+from .hub import CoordinatedStationError
 from .transport.coap import StationError, StationRefusedError
 
 
@@ -45,6 +46,12 @@ def station_command[**P](
                     "max": f"{caps.max_current_a:g}",
                     "max_discharge": f"{caps.max_discharge_a:g}",
                 },
+            ) from err
+        except CoordinatedStationError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="station_coordinated",
+                translation_placeholders={"station": name},
             ) from err
         except StationRefusedError as err:
             raise HomeAssistantError(

@@ -1,4 +1,4 @@
-"""SiteHub: owns a site's stations and their links, and carries commands to them."""
+"""SiteHub: owns a site's stations, residents and links, shares its power and carries commands."""
 
 from __future__ import annotations
 
@@ -11,19 +11,34 @@ import aiocoap
 
 from .coap_station import CoapStationLink
 from .const import (
+    CONF_CONNECTED_PHASE,
+    CONF_ID_TAGS,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
+    CONF_OWNER,
     CONF_PHASES,
+    CONF_PRIORITY,
+    CONF_RESERVE_SOC,
     CONF_SUPPLY_LIMIT,
+    CONF_USER,
+    CONF_V2G_OPT_IN,
     CONF_VOLTAGE,
+    CONTROL_MANUAL,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_CURRENT,
+    DEFAULT_RESERVE_SOC,
     DEFAULT_VOLTAGE,
 )
+from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
+from .power_sharing import PowerSharing, SharingOptions
 from .transport.coap import CoapStationClient, create_context
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class CoordinatedStationError(Exception):
+    """A manual setpoint for a station whose current the site decides."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +60,21 @@ class SiteConfig:
             voltage_v=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
         )
 
+    def sharing_options(self, options: Mapping[str, Any]) -> SharingOptions:
+        """The sharing options of this supply with the site's options."""
+        return SharingOptions.from_entry(self.supply_limit_a, self.phases, self.voltage_v, options)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationSetup:
+    """A configured CoAP station: its model, address, supply phases and owner."""
+
+    station: Station
+    host: str
+    port: int
+    supply_phases: frozenset[int]
+    owner: str | None = None
+
 
 def station_from_data(key: str, name: str, data: Mapping[str, Any]) -> Station:
     """Build a Station model from a station subentry's data."""
@@ -59,13 +89,49 @@ def station_from_data(key: str, name: str, data: Mapping[str, Any]) -> Station:
     )
 
 
-class SiteHub:
-    """The stations of one site and the shared CoAP context that reaches them."""
+def station_setup(key: str, name: str, data: Mapping[str, Any]) -> StationSetup:
+    """A station subentry as the hub takes it."""
+    phases = int(data.get(CONF_PHASES, 1))
+    connected = int(data.get(CONF_CONNECTED_PHASE, 1)) - 1
+    return StationSetup(
+        station=station_from_data(key, name, data),
+        host=data["host"],
+        port=int(data["port"]),
+        supply_phases=frozenset({0, 1, 2}) if phases == 3 else frozenset({connected}),
+        owner=data.get(CONF_OWNER) or None,
+    )
 
-    def __init__(self, site: SiteConfig) -> None:
-        """Create an empty hub; add stations, then start()."""
+
+def resident_from_data(key: str, name: str, data: Mapping[str, Any]) -> Resident:
+    """A resident subentry as the hub takes it."""
+    return Resident(
+        key=key,
+        name=name,
+        user_id=data.get(CONF_USER) or None,
+        id_tags=tuple(data.get(CONF_ID_TAGS, ())),
+        v2g_opt_in=bool(data.get(CONF_V2G_OPT_IN, False)),
+        reserve_soc=float(data.get(CONF_RESERVE_SOC, DEFAULT_RESERVE_SOC)),
+        priority=int(data.get(CONF_PRIORITY, 0)),
+    )
+
+
+class SiteHub:
+    """The stations of one site, the shared CoAP context that reaches them, and their sharing."""
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        options: Mapping[str, Any] | None = None,
+        residents: Mapping[str, Resident] | None = None,
+    ) -> None:
+        """Create an empty hub; start() adds the stations."""
         self.site = site
+        self.residents: dict[str, Resident] = dict(residents or {})
         self.links: dict[str, CoapStationLink] = {}
+        self.owners: dict[str, Resident | None] = {}
+        self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
+        self.structure: Any = None
+        """What the site was set up from; a change to it needs a reload."""
         self._context: aiocoap.Context | None = None
 
     @property
@@ -73,16 +139,24 @@ class SiteHub:
         """Stations by key (the station subentry id)."""
         return {key: link.station for key, link in self.links.items()}
 
-    async def start(self, stations: Mapping[str, tuple[Station, str, int]]) -> None:
-        """Open the site's CoAP context and start observing every station."""
+    async def start(self, stations: Mapping[str, StationSetup]) -> None:
+        """Open the site's CoAP context, observe every station and start sharing."""
         self._context = await create_context()
-        for key, (station, host, port) in stations.items():
-            link = CoapStationLink(station, CoapStationClient(self._context, host, port))
+        phases: dict[str, frozenset[int]] = {}
+        for key, setup in stations.items():
+            link = CoapStationLink(
+                setup.station, CoapStationClient(self._context, setup.host, setup.port)
+            )
             self.links[key] = link
+            self.owners[key] = self.residents.get(setup.owner or "")
+            phases[key] = setup.supply_phases
             link.start()
+        self.sharing.supply_phases = phases
+        self.sharing.start()
 
     async def stop(self) -> None:
-        """Stop every observation and close the context."""
+        """Stop sharing and observing, and close the context."""
+        await self.sharing.stop()
         for link in self.links.values():
             await link.stop()
         self.links.clear()
@@ -94,8 +168,14 @@ class SiteHub:
         """The link of a station."""
         return self.links[key]
 
-    async def set_charging(self, key: str, on: bool, authorized_by: str) -> None:
-        """Enable (authorize a session) or disable a station.
+    def resident_of_user(self, user_id: str) -> Resident | None:
+        """The resident linked to a Home Assistant user."""
+        return next((r for r in self.residents.values() if r.user_id == user_id), None)
+
+    async def set_charging(
+        self, key: str, on: bool, authorized_by: str, resident: Resident | None = None
+    ) -> None:
+        """Enable (authorize a session for `resident`) or disable a station.
 
         Raises IllegalTransitionError before anything is sent when the life cycle forbids it.
         """
@@ -104,14 +184,16 @@ class SiteHub:
         station.check(Transition.ENABLE if on else Transition.DISABLE)
         await link.set_switch(on)
         if on:
-            station.enable(authorized_by)
+            station.enable(authorized_by, resident)
         else:
             station.disable()
         station.observe_current()
         station.notify()
 
     async def set_current_limit(self, key: str, setpoint_a: float) -> None:
-        """Send a new current setpoint; raises InvalidSetpointError before sending if invalid."""
+        """Send a manual setpoint; raises before sending if invalid or the site decides it."""
         link = self.links[key]
         link.station.capabilities.check_setpoint(setpoint_a)
+        if self.sharing.control_modes.get(key) != CONTROL_MANUAL:
+            raise CoordinatedStationError(key)
         await link.set_setpoint(setpoint_a)

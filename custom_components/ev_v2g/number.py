@@ -1,19 +1,24 @@
-"""Station number `current_limit`: the current setpoint in amperes (negative = discharge)."""
+"""Numbers: each station's current limit; the site's current limit and demand-response power."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from homeassistant.components.number import (
     NumberDeviceClass,
     NumberEntity,
     NumberEntityDescription,
     NumberMode,
+    RestoreNumber,
 )
-from homeassistant.const import UnitOfElectricCurrent
+from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import EvV2gStationEntity, add_station_entities
+from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
 from .errors import station_command
+from .power_sharing import PowerSharing
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -28,12 +33,53 @@ CURRENT_LIMIT = NumberEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SiteNumberDescription(NumberEntityDescription):
+    """A site number: how to read it, its upper bound and what setting it does."""
+
+    value_fn: Callable[[PowerSharing], float]
+    max_fn: Callable[[PowerSharing], float]
+    set_fn: Callable[[PowerSharing, float], None]
+
+
+SITE_NUMBERS: tuple[SiteNumberDescription, ...] = (
+    SiteNumberDescription(
+        key="site_current_limit",
+        translation_key="site_current_limit",
+        device_class=NumberDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        native_min_value=0,
+        native_step=1,
+        mode=NumberMode.BOX,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda sharing: sharing.site_limit_a,
+        max_fn=lambda sharing: sharing.options.supply_limit_a,
+        set_fn=PowerSharing.set_site_limit,
+    ),
+    SiteNumberDescription(
+        key="demand_response_power",
+        translation_key="demand_response_power",
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        native_min_value=0,
+        native_step=0.1,
+        mode=NumberMode.BOX,
+        value_fn=lambda sharing: sharing.demand_response_power_w / 1000,
+        max_fn=lambda sharing: 1000.0,
+        set_fn=lambda sharing, kw: sharing.set_demand_response_power(kw * 1000),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EvV2gConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the current-limit number of every station."""
+    """Add the site's numbers and the current-limit number of every station."""
+    async_add_entities(
+        SiteNumber(entry.runtime_data, entry, description) for description in SITE_NUMBERS
+    )
     add_station_entities(entry, async_add_entities, CurrentLimitNumber, (CURRENT_LIMIT,))
 
 
@@ -61,5 +107,36 @@ class CurrentLimitNumber(EvV2gStationEntity, NumberEntity):
 
     @station_command
     async def async_set_native_value(self, value: float) -> None:
-        """Send the setpoint to the station."""
+        """Send the setpoint to the station (in manual control mode)."""
         await self.hub.set_current_limit(self.station.key, value)
+
+
+class SiteNumber(EvV2gSiteEntity, RestoreNumber):
+    """A value of the site that survives restarts."""
+
+    entity_description: SiteNumberDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Take back the value from before the restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_number_data()
+        if last is not None and last.native_value is not None:
+            self.entity_description.set_fn(self.hub.sharing, last.native_value)
+
+    @property
+    def native_value(self) -> float:
+        """The value in force."""
+        return self.entity_description.value_fn(self.hub.sharing)
+
+    @property
+    def native_max_value(self) -> float:
+        """The upper bound (the supply limit for the site's current limit)."""
+        return self.entity_description.max_fn(self.hub.sharing)
+
+    def snapshot(self) -> tuple[float, float]:
+        """What this number shows, including its upper bound."""
+        return (self.native_value, self.native_max_value)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Apply the new value; the allocator follows within a few milliseconds."""
+        self.entity_description.set_fn(self.hub.sharing, value)

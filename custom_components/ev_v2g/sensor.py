@@ -1,4 +1,4 @@
-"""Station sensors: current, power, energy meters, session energy, life-cycle state."""
+"""Sensors: each station's current, power, meters and state; the site's power and sessions."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .core.station import Station, StationState
-from .entity import EvV2gStationEntity, add_station_entities
+from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
+from .power_sharing import PowerSharing
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -117,7 +118,54 @@ SENSORS: tuple[StationSensorDescription, ...] = (
     StationSensorDescription(
         key="session_resident",
         translation_key="session_resident",
-        value_fn=lambda station: station.authorized_by,
+        value_fn=lambda station: (
+            station.resident.name if station.resident else station.authorized_by
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSensorDescription(SensorEntityDescription):
+    """A site sensor and how to read it."""
+
+    value_fn: Callable[[PowerSharing], float | None]
+
+
+def _available_w(sharing: PowerSharing) -> float:
+    return round(sum(sharing.limits()) * sharing.options.voltage_v)
+
+
+SITE_SENSORS: tuple[SiteSensorDescription, ...] = (
+    SiteSensorDescription(
+        key="site_power",
+        translation_key="site_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda sharing: round(sharing.site_power_w),
+    ),
+    SiteSensorDescription(
+        key="available_power",
+        translation_key="available_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_available_w,
+    ),
+    SiteSensorDescription(
+        key="active_sessions",
+        translation_key="active_sessions",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda sharing: len(sharing.allocation.active) if sharing.allocation else 0,
+    ),
+    SiteSensorDescription(
+        key="queued_sessions",
+        translation_key="queued_sessions",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda sharing: len(sharing.allocation.queued) if sharing.allocation else 0,
     ),
 )
 
@@ -127,8 +175,26 @@ async def async_setup_entry(
     entry: EvV2gConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every station."""
+    """Add the site's sensors and those of every station."""
+    async_add_entities(
+        SiteSensor(entry.runtime_data, entry, description) for description in SITE_SENSORS
+    )
     add_station_entities(entry, async_add_entities, StationSensor, SENSORS)
+
+
+class SiteSensor(EvV2gSiteEntity, SensorEntity):
+    """A sensor reading one value of the site's sharing."""
+
+    entity_description: SiteSensorDescription
+
+    @property
+    def native_value(self) -> float | None:
+        """The site's current value."""
+        return self.entity_description.value_fn(self.hub.sharing)
+
+    def snapshot(self) -> float | None:
+        """What this sensor shows."""
+        return self.native_value
 
 
 class StationSensor(EvV2gStationEntity, SensorEntity):

@@ -10,6 +10,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
+from .core.resident import Resident
 from .core.station import StationState
 from .entity import EvV2gStationEntity, add_station_entities
 from .errors import station_command
@@ -41,24 +42,34 @@ class ChargingSwitch(EvV2gStationEntity, SwitchEntity):
         """What this switch shows."""
         return self.is_on
 
-    async def _authorizer(self) -> str:
-        """Who authorizes the session: until residents exist, the site's owner or an admin."""
+    async def _authorizer(self) -> tuple[str, Resident | None]:
+        """Who authorizes the session, and for which resident.
+
+        A user linked to a resident charges as that resident; the owner, an administrator or an
+        automation charges for the station's owner resident (unassigned if it has none).
+        """
+        owner = self.hub.owners.get(self.station.key)
         user_id = self._context.user_id if self._context else None
         if user_id is None:
-            return "automation"
+            return "automation", owner
         user = await self.hass.auth.async_get_user(user_id)
-        if user is None or not (user.is_owner or user.is_admin):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_authorized",
-                translation_placeholders={"station": self.station.name},
-            )
-        return user.name or user.id
+        if user is not None:
+            name = user.name or user.id
+            if (resident := self.hub.resident_of_user(user.id)) is not None:
+                return name, resident
+            if user.is_owner or user.is_admin:
+                return name, owner
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_authorized",
+            translation_placeholders={"station": self.station.name},
+        )
 
     @station_command
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Authorize a session and close the relay."""
-        await self.hub.set_charging(self.station.key, True, await self._authorizer())
+        authorized_by, resident = await self._authorizer()
+        await self.hub.set_charging(self.station.key, True, authorized_by, resident)
 
     @station_command
     async def async_turn_off(self, **kwargs: Any) -> None:

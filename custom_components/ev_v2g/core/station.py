@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 import math
+import time
 
 from .meter import EnergyMeter
+from .resident import Resident
 
 # Below this magnitude the station is considered idle (measurement noise of a CT sensor).
 CHARGING_THRESHOLD_A = 0.5
@@ -110,6 +112,7 @@ class Telemetry:
     switch_on: bool | None = None
     setpoint_a: float | None = None
     setpoint_until: int | None = None
+    fallback_a: float | None = None
 
 
 @dataclass(kw_only=True)
@@ -124,7 +127,11 @@ class Station:
     energy_export: EnergyMeter = field(default_factory=EnergyMeter)
     state: StationState = StationState.INITIALIZED
     authorized_by: str | None = None
+    resident: Resident | None = None
+    """Whom the session belongs to; None = unassigned."""
+    session_started_at: float | None = None
     session_start_wh: float | None = None
+    session_export_start_wh: float | None = None
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -138,6 +145,15 @@ class Station:
         if self.session_start_wh is None or self.energy_import.total_wh is None:
             return None
         return self.energy_import.total_wh - self.session_start_wh
+
+    @property
+    def session_net_wh(self) -> float:
+        """Energy charged minus energy given back in this session (0 when unknown)."""
+        imported = self.session_energy_wh or 0.0
+        exported = self.energy_export.total_wh
+        if self.session_export_start_wh is None or exported is None:
+            return imported
+        return imported - (exported - self.session_export_start_wh)
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener on every change of this station; returns a function that removes it."""
@@ -176,11 +192,16 @@ class Station:
         elif resumed:
             self._end_session()
 
-    def enable(self, authorized_by: str) -> None:
-        """Authorize a session and let the vehicle charge."""
+    def enable(
+        self, authorized_by: str, resident: Resident | None = None, at: float | None = None
+    ) -> None:
+        """Authorize a session (for `resident`, if known) and let the vehicle charge."""
         self._move(Transition.ENABLE, StationState.ENABLED)
         self.authorized_by = authorized_by
+        self.resident = resident
+        self.session_started_at = time.time() if at is None else at
         self.session_start_wh = self.energy_import.total_wh
+        self.session_export_start_wh = self.energy_export.total_wh
 
     def disable(self) -> None:
         """Stop charging and end the session."""
@@ -203,4 +224,7 @@ class Station:
 
     def _end_session(self) -> None:
         self.authorized_by = None
+        self.resident = None
+        self.session_started_at = None
         self.session_start_wh = None
+        self.session_export_start_wh = None

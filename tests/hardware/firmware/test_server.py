@@ -234,7 +234,8 @@ async def test_acks_of_notifications_keep_the_watchdog_quiet(
         assert hal.relay
         assert not firmware.station.watchdog_tripped
         await observer.stop()
-        await asyncio.sleep(1.0)
+        # aiocoap may ACK one more notification, then answers RST, which does not count.
+        await asyncio.sleep(1.5)
         assert firmware.station.watchdog_tripped
         assert not hal.relay
         assert any("watchdog" in line for line in hal.logs)
@@ -250,11 +251,12 @@ class RawPeer:
         self.sock.settimeout(1.0)
 
     def _exchange(self, datagram: bytes) -> bytes:
-        self.sock.sendto(datagram, ("127.0.0.1", self.port))
+        if datagram:
+            self.sock.sendto(datagram, ("127.0.0.1", self.port))
         return self.sock.recvfrom(2048)[0]
 
     async def exchange(self, datagram: bytes) -> bytes:
-        """Send one datagram and return the first datagram that comes back."""
+        """Send a datagram (unless empty) and return the next datagram that comes back."""
         return await asyncio.to_thread(self._exchange, datagram)
 
     def close(self) -> None:
@@ -304,3 +306,40 @@ async def test_unknown_critical_option_is_bad_option(firmware: Firmware) -> None
     request = bytes([0x40, 0x01, 0x00, 0x09, 0xB6]) + b"switch" + bytes([0xE0, 0x06, 0xE9])
     reply = await _raw_async(request, port)
     assert reply[1] == 0x82
+
+
+OBSERVE_CURRENT = bytes([0x42, 0x01, 0x02, 0x02, 0xC0, 0xDE, 0x60, 0x57]) + b"current"
+"""CON GET /current with token C0DE and Observe: 0 (option 6, then Uri-Path as delta 5)."""
+
+
+async def test_silent_observer_is_dropped_after_retransmissions(firmware: Firmware) -> None:
+    """A client that never ACKs a notification loses its observation (RFC 7641 4.5)."""
+    firmware.server.observers.ack_timeout_ms = 10
+    peer = RawPeer(firmware.settings["port"])
+    try:
+        registered = await peer.exchange(OBSERVE_CURRENT)
+        assert registered[:2] == bytes([0x62, 0x45])  # ACK, 2.05, token length 2
+        first = await peer.exchange(b"")  # the next datagram: a CON notification
+        assert first[0] >> 4 & 0x03 == 0  # confirmable
+        assert len(firmware.server.observers.observations) == 1
+        async with asyncio.timeout(3):
+            while firmware.server.observers.observations:
+                await asyncio.sleep(0.05)
+        assert any("gave no ACK" in line for line in firmware.hal.logs)
+    finally:
+        peer.close()
+
+
+async def test_reset_ends_an_observation(firmware: Firmware) -> None:
+    """An RST to a notification forgets the observer at once."""
+    peer = RawPeer(firmware.settings["port"])
+    try:
+        await peer.exchange(OBSERVE_CURRENT)
+        notification = await peer.exchange(b"")
+        reset = bytes([0x70, 0x00]) + notification[2:4]
+        await asyncio.to_thread(peer.sock.sendto, reset, ("127.0.0.1", peer.port))
+        async with asyncio.timeout(1):
+            while firmware.server.observers.observations:
+                await asyncio.sleep(0.02)
+    finally:
+        peer.close()
