@@ -36,12 +36,19 @@ def wh_text(millijoules):
 
 
 class EnergyCounter:
-    """Energy imported and exported, in millijoules; both only ever increase."""
+    """Energy imported and exported since boot, and over the station's life, in millijoules.
+
+    /energy reports the counters since boot: ev_v2g's meter reads a counter that falls after a
+    restart as a reset and adds it whole, so a restored counter a little behind what Home
+    Assistant last saw would be counted twice. The lifetime totals are saved to flash instead.
+    """
 
     def __init__(self):
-        """Start from zero; restore() brings back what was saved before a reboot."""
+        """Start from zero; restore() brings back the lifetime totals saved before a reboot."""
         self.import_mj = 0
         self.export_mj = 0
+        self.lifetime_base_import_mj = 0
+        self.lifetime_base_export_mj = 0
 
     def add(self, power_w, dt_ms):
         """Count `power_w` (negative = export) held for `dt_ms` milliseconds."""
@@ -54,19 +61,27 @@ class EnergyCounter:
             self.export_mj -= energy
 
     def import_wh(self):
-        """Imported energy as Wh text, e.g. '1234.567'."""
+        """Imported energy since boot as Wh text, e.g. '1234.567'."""
         return wh_text(self.import_mj)
 
     def export_wh(self):
-        """Exported energy as Wh text."""
+        """Exported energy since boot as Wh text."""
         return wh_text(self.export_mj)
 
+    def lifetime_mj(self):
+        """(imported, exported) over the station's life, in millijoules."""
+        return (
+            self.lifetime_base_import_mj + self.import_mj,
+            self.lifetime_base_export_mj + self.export_mj,
+        )
+
     def to_json(self):
-        """What is saved to flash."""
-        return json.dumps({"import_mj": self.import_mj, "export_mj": self.export_mj})
+        """What is saved to flash: the lifetime totals."""
+        imported, exported = self.lifetime_mj()
+        return json.dumps({"import_mj": imported, "export_mj": exported})
 
     def restore(self, text):
-        """Take saved counters back; a damaged file is ignored and counting goes on.
+        """Take saved lifetime totals back; a damaged file is ignored and counting goes on.
 
         Returns:
             Whether the file could be read.
@@ -78,6 +93,6 @@ class EnergyCounter:
         except (ValueError, KeyError, TypeError):
             return False
         # Never step back, even if an older file turns up.
-        self.import_mj = max(self.import_mj, imported)
-        self.export_mj = max(self.export_mj, exported)
+        self.lifetime_base_import_mj = max(self.lifetime_base_import_mj, imported)
+        self.lifetime_base_export_mj = max(self.lifetime_base_export_mj, exported)
         return True

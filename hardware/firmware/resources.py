@@ -6,7 +6,7 @@ enough to notify observers. SenML numbers are printed from integers where precis
 
 import json
 
-from . import coap
+from . import coap, meter
 from .station import DischargeNotAllowedError, SetpointError
 
 RT_PREFIX = "ev_v2g."
@@ -200,7 +200,7 @@ class Current(Resource):
 
 
 class Energy(Resource):
-    """/energy: SenML import and export counters in Wh, only ever increasing."""
+    """/energy: SenML import and export counters in Wh since boot, only ever increasing."""
 
     name = "energy"
     announced = True
@@ -240,7 +240,7 @@ class Vehicle(Resource):
 
 
 class Sensor(Resource):
-    """/ct: the raw RMS reading behind /current, for calibrating against a clamp meter."""
+    """/ct: the raw RMS reading behind /current (for calibration) and the lifetime meters."""
 
     name = "ct"
     announced = True
@@ -249,6 +249,7 @@ class Sensor(Resource):
     def body(self):
         """Render the reading, the current it gives and the line in use."""
         station = self.station
+        imported, exported = station.energy.lifetime_mj()
         return _json(
             {
                 "reading": round(station.reading, 2),
@@ -256,6 +257,8 @@ class Sensor(Resource):
                 "current_a": round(abs(station.current_a), 3),
                 "slope": station.slope,
                 "intercept": station.intercept,
+                "lifetime_import_wh": imported // meter.MJ_PER_WH,
+                "lifetime_export_wh": exported // meter.MJ_PER_WH,
             }
         )
 

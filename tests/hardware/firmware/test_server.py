@@ -102,6 +102,7 @@ async def test_every_payload_passes_the_integrations_decoders(
     sensor = await client.json("/ct")
     assert sensor["current_a"] == pytest.approx(12.0, rel=0.01)
     assert sensor["reading"] > 0
+    assert sensor["lifetime_import_wh"] == 0  # whole Wh only, and less than one so far
 
 
 async def test_switch_reads_json_and_legacy_text(client: CoapClient, hal: SimulatedHal) -> None:

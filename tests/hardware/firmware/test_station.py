@@ -200,7 +200,11 @@ def test_overcurrent_switches_off(station: Station, hal: SimulatedHal) -> None:
 def test_energy_integrates_and_survives_a_reboot(
     settings: dict[str, Any], hal: SimulatedHal
 ) -> None:
-    """An hour at 16 A is 3.68 kWh; the counter is saved when the relay opens and restored."""
+    """An hour at 16 A is 3.68 kWh; the lifetime total is saved when the relay opens.
+
+    After a reboot /energy counts from zero again (what ev_v2g's meter takes as a restart) and
+    the lifetime total carries on.
+    """
     firmware = Firmware(hal, settings, CALIBRATION)
     charging(firmware.station, hal, 16000)
     firmware.step()
@@ -212,7 +216,8 @@ def test_energy_integrates_and_survives_a_reboot(
     saved = json.loads(Path(hal.directory, ENERGY_FILE).read_text())
     assert saved["import_mj"] == firmware.station.energy.import_mj
     rebooted = Firmware(SimulatedHal(settings, hal.directory), settings, CALIBRATION)
-    assert rebooted.station.energy.import_mj == saved["import_mj"]
+    assert rebooted.station.energy.import_mj == 0
+    assert rebooted.station.energy.lifetime_mj() == (saved["import_mj"], saved["export_mj"])
     assert not rebooted.station.relay_closed
 
 
@@ -242,9 +247,9 @@ def test_energy_text_is_exact_for_large_counters() -> None:
     counter = meter.EnergyCounter()
     counter.import_mj = 1_000_000_000 * meter.MJ_PER_WH + 3600
     assert counter.import_wh() == "1000000000.001"
-    counter.restore(json.dumps({"import_mj": 5, "export_mj": 7}))
-    assert counter.import_mj > 5  # never steps back
-    assert counter.export_mj == 7
+    counter.restore(json.dumps({"import_mj": 9, "export_mj": 7}))
+    counter.restore(json.dumps({"import_mj": 5, "export_mj": 3}))  # an older file
+    assert counter.lifetime_mj() == (9 + counter.import_mj, 7)
 
 
 def test_rms_takes_out_the_bias() -> None:
@@ -252,3 +257,27 @@ def test_rms_takes_out_the_bias() -> None:
     assert meter.rms_reading(4, 4 * 2048, 4 * 2048**2) == 0.0
     assert meter.rms_reading(4, 2 * 2047 + 2 * 2049, 2 * 2047**2 + 2 * 2049**2) == 1.0
     assert meter.rms_reading(1, 5, 25) == 0.0
+
+
+def test_a_reboot_is_counted_once_by_the_integrations_meter(
+    settings: dict[str, Any], hal: SimulatedHal
+) -> None:
+    """ev_v2g's EnergyMeter adds the energy before and after a reboot, nothing twice."""
+    from custom_components.ev_v2g.core.meter import EnergyMeter, Reading
+
+    ha_meter = EnergyMeter()
+    firmware = Firmware(hal, settings, CALIBRATION)
+    charging(firmware.station, hal, 16000)
+    for _ in range(3):
+        hal.advance(600)
+        firmware.step()
+        assert ha_meter.update(firmware.station.energy.import_mj / meter.MJ_PER_WH) == "accepted"
+    before = firmware.station.energy.import_mj / meter.MJ_PER_WH
+    ha_meter.restart_suspected = True  # what the integration sets when contact is lost
+    rebooted = Firmware(SimulatedHal(settings, hal.directory), settings, CALIBRATION)
+    charging(rebooted.station, rebooted.hal, 16000)
+    rebooted.hal.advance(60)
+    rebooted.step()
+    after = rebooted.station.energy.import_mj / meter.MJ_PER_WH
+    assert ha_meter.update(after) == Reading.RESET
+    assert ha_meter.total_wh == pytest.approx(before + after)
