@@ -34,3 +34,13 @@ def number_of(hass: HomeAssistant, entity_id: str) -> float:
         return float(state_of(hass, entity_id) or "nan")
     except ValueError:
         return float("nan")
+
+
+async def set_manual(hass: HomeAssistant, station: str = "bay_1") -> None:
+    """Take a station out of the site's coordination: its current limit is then the user's."""
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": f"select.{station}_control_mode", "option": "manual"},
+        blocking=True,
+    )

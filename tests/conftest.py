@@ -34,7 +34,7 @@ def loopback(socket_enabled: None) -> Iterator[None]:
 
 
 def station_subentry(
-    name: str, port: int, host: str = "127.0.0.1", **extra: float
+    name: str, port: int, host: str = "127.0.0.1", **extra: float | str | None
 ) -> ConfigSubentryData:
     """Subentry data of a CoAP station."""
     data = {

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from hardware.station_sim import StationServer, Vehicle
 
-from .common import state_of, wait_for
+from .common import set_manual, state_of, wait_for
 
 SWITCH = "switch.bay_1_charging"
 LIMIT = "number.bay_1_current_limit"
@@ -23,8 +23,9 @@ CONNECTED = "binary_sensor.bay_1_connectivity"
 
 @pytest.fixture
 async def connected(hass: HomeAssistant, init_integration: MockConfigEntry) -> MockConfigEntry:
-    """The site, once its station is in contact."""
+    """The site, once its station is in contact, with the station in manual control."""
     await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, what="contact")
+    await set_manual(hass)
     return init_integration
 
 

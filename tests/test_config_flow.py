@@ -118,6 +118,8 @@ async def test_add_station_tests_it_first(
         "min_current_a": 6.0,
         "max_current_a": 16.0,
         "phases": 1,
+        "connected_phase": 1,
+        "owner": None,
     }
 
 

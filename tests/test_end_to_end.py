@@ -9,7 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from hardware.station_sim import StationServer
 
-from .common import number_of, state_of, wait_for
+from .common import number_of, set_manual, state_of, wait_for
 
 SWITCH = "switch.bay_1_charging"
 LIMIT = "number.bay_1_current_limit"
@@ -38,8 +38,9 @@ async def test_station_comes_up_with_live_values(
 async def test_charging_follows_the_limit_and_discharges(
     hass: HomeAssistant, init_integration: MockConfigEntry, station_server: StationServer
 ) -> None:
-    """Switch on, set a limit: the car draws it; a negative limit makes it give energy back."""
+    """Manual control: switch on, set a limit, the car draws it; a negative limit discharges."""
     await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, what="contact")
+    await set_manual(hass)
     await hass.services.async_call(
         "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: LIMIT, ATTR_VALUE: 10}, blocking=True
     )

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_v2g.transport.observer import silence_limit
 from hardware.station_sim import StationServer
 
-from .common import number_of, state_of, wait_for
+from .common import number_of, set_manual, state_of, wait_for
 
 CURRENT = "sensor.bay_1_current"
 ENERGY = "sensor.bay_1_energy_imported"
@@ -26,8 +26,9 @@ def _kwh(hass: HomeAssistant) -> float:
     return number_of(hass, ENERGY)
 
 
-def _charge(server: StationServer, amps: int = 16) -> None:
-    """Make the simulated car draw current, as if a session were running."""
+async def _charge(hass: HomeAssistant, server: StationServer, amps: int = 16) -> None:
+    """Make the simulated car draw current at the station itself, outside the site's control."""
+    await set_manual(hass)
     server.station.set_switch(True)
     server.station.set_regulator(amps * 1000, None)
 
@@ -58,7 +59,7 @@ async def test_bad_senml_is_ignored_and_logged_once(
     reason: str,
 ) -> None:
     """A bad payload keeps the last good value, logs its reason once, then recovers."""
-    _charge(station_server)
+    await _charge(hass, station_server)
     await wait_for(hass, lambda: number_of(hass, CURRENT) > 15, what="charging")
     await wait_for(hass, lambda: _kwh(hass) > 0, what="energy counted")
     setattr(station_server.station.faults, fault, True)
@@ -85,7 +86,7 @@ async def test_energy_counter_stepping_back_is_rejected(
 ) -> None:
     """A counter that steps back without a restart is refused; the total never goes down."""
     station_server.station.energy_import_wh = 5000.0
-    _charge(station_server)
+    await _charge(hass, station_server)
     await wait_for(hass, lambda: _kwh(hass) > 5, what="energy counted")
     station_server.station.faults.energy_backwards = True
     await wait_for(hass, lambda: _warnings(caplog, "energy_import stepped back") == 1)
@@ -109,7 +110,7 @@ async def test_missing_resource_is_logged_once(
     station_server.station.faults.missing = {"vehicle"}
     await station_server.restart()
     await wait_for(hass, lambda: _warnings(caplog, "ignored /vehicle") == 1, within=15)
-    _charge(station_server)
+    await _charge(hass, station_server)
     await wait_for(hass, lambda: number_of(hass, CURRENT) > 15, what="current")
     assert state_of(hass, PLUGGED) == STATE_ON  # last known value kept
     assert _warnings(caplog, "ignored /vehicle") == 1
@@ -149,11 +150,11 @@ async def test_restart_resets_counters_without_losing_or_doubling(
 ) -> None:
     """After a firmware restart the counter starts at 0: the total goes on from where it was."""
     station_server.station.energy_import_wh = 3000.0
-    _charge(station_server)
+    await _charge(hass, station_server)
     await wait_for(hass, lambda: _kwh(hass) > 3.002, what="energy counted")
     await station_server.restart()
     before = _kwh(hass)
-    _charge(station_server)
+    await _charge(hass, station_server)
     await wait_for(
         hass,
         lambda: station_server.station.energy_import_wh > 2 and _kwh(hass) > before,
