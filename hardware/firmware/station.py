@@ -118,8 +118,10 @@ class Station:
         self._last_tick = now
         self._expire_setpoint(now)
         self._check_watchdog(now)
+        before = self.power_w
         self._measure()
-        self.energy.add(self.power_w, elapsed)
+        # Trapezoids: a relay that closed or opened mid-period counts for about half of it.
+        self.energy.add((before + self.power_w) / 2, elapsed)
         self._check_overcurrent(now)
         self._apply()
 

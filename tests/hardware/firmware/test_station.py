@@ -94,6 +94,7 @@ def test_discharge_is_negative_and_counts_as_export(station: Station, hal: Simul
     assert hal.discharging
     assert hal.relay
     assert hal.relay_switches == switches + 2  # opened, then closed the other way
+    station.tick()
     hal.advance(36)
     station.tick()
     assert station.current_a == pytest.approx(-10.0, rel=0.01)
