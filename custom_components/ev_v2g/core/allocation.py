@@ -128,20 +128,21 @@ def allocate(
     """Decide every coordinated station's setpoint."""
     rotation = rotation or Rotation()
     phase_count = len(site.limit_a)
+    loads = {station.key: _phases(station, phase_count) for station in stations}
     fixed_load = [0.0] * phase_count
     for station in stations:
         if station.fixed_a is not None and station.fixed_a > 0:
-            for phase in _phases(station, phase_count):
+            for phase in loads[station.key]:
                 fixed_load[phase] += station.fixed_a
     coordinated = [s for s in stations if s.fixed_a is None]
     setpoints = dict.fromkeys((s.key for s in coordinated), 0.0)
     mode = demand_response.mode
     discharge_w = 0.0
     if mode is DemandResponseMode.DISCHARGE:
-        discharging = _discharge(coordinated, demand_response.power_w, site.voltage_v, phase_count)
+        discharging = _discharge(coordinated, demand_response.power_w, site.voltage_v, loads)
         setpoints.update(discharging)
         discharge_w = sum(
-            -amps * site.voltage_v * len(_phases(s, phase_count))
+            -amps * site.voltage_v * len(loads[s.key])
             for s in coordinated
             if (amps := setpoints[s.key]) < 0
         )
@@ -152,11 +153,12 @@ def allocate(
             limit = [min(value, per_phase) for value in limit]
         slack = [limit[p] - fixed_load[p] for p in range(phase_count)]
         wanting = [s for s in coordinated if s.wants_charge]
-        setpoints.update(_charge(site, wanting, slack, now, rotation))
+        setpoints.update(_charge(site, wanting, slack, loads, (now, rotation)))
     load = list(fixed_load)
     for station in coordinated:
-        for phase in _phases(station, phase_count):
-            load[phase] += max(setpoints[station.key], 0.0)
+        if (amps := setpoints[station.key]) > 0:
+            for phase in loads[station.key]:
+                load[phase] += amps
     wanting_keys = [s.key for s in coordinated if s.wants_charge]
     active = tuple(key for key in wanting_keys if setpoints[key] != 0)
     queued = tuple(key for key in wanting_keys if setpoints[key] == 0)
@@ -172,10 +174,14 @@ def allocate(
     )
 
 
+_ONLY_FIRST = frozenset({0})
+
+
 def _phases(station: StationDemand, phase_count: int) -> frozenset[int]:
     """The supply phases a station loads; a 3-phase station on a 1-phase supply loads phase 0."""
-    phases = frozenset(p for p in station.phases if 0 <= p < phase_count)
-    return phases or frozenset({0})
+    if station.phases and max(station.phases) < phase_count and min(station.phases) >= 0:
+        return station.phases
+    return frozenset(p for p in station.phases if 0 <= p < phase_count) or _ONLY_FIRST
 
 
 def _floor(amps: float) -> float:
@@ -186,18 +192,18 @@ def _charge(
     site: SiteLimits,
     wanting: list[StationDemand],
     slack: list[float],
-    now: float,
-    rotation: Rotation,
+    loads: Mapping[str, frozenset[int]],
+    moment: tuple[float, Rotation],
 ) -> dict[str, float]:
     """Admit cars at their minimum in policy order, then share what is left."""
-    phase_count = len(slack)
+    now, rotation = moment
     ranked = sorted(wanting, key=lambda s: _rank(site, s, now, rotation))
     capacity = list(slack)
     admitted: list[StationDemand] = []
     for station in ranked:
         if site.max_active is not None and len(admitted) >= site.max_active:
             break
-        phases = _phases(station, phase_count)
+        phases = loads[station.key]
         if all(slack[p] >= station.min_a - 1e-9 for p in phases):
             admitted.append(station)
             for phase in phases:
@@ -209,13 +215,11 @@ def _charge(
             break
     extra: dict[str, float]
     if site.policy is Policy.FAIR_SHARE:
-        extra = fill_equally(
-            [(s.key, _phases(s, phase_count), s.max_a - s.min_a) for s in admitted], slack
-        )
+        extra = fill_equally([(s.key, loads[s.key], s.max_a - s.min_a) for s in admitted], slack)
     else:
         extra = {}
         for station in admitted:
-            phases = _phases(station, phase_count)
+            phases = loads[station.key]
             room = min(slack[p] for p in phases)
             extra[station.key] = max(0.0, min(station.max_a - station.min_a, room))
             for phase in phases:
@@ -271,7 +275,10 @@ def _next_rotation_at(
 
 
 def _discharge(
-    coordinated: list[StationDemand], power_w: float, voltage_v: float, phase_count: int
+    coordinated: list[StationDemand],
+    power_w: float,
+    voltage_v: float,
+    loads: Mapping[str, frozenset[int]],
 ) -> dict[str, float]:
     """Split a discharge request equally (in watts) across the cars that may discharge.
 
@@ -281,7 +288,7 @@ def _discharge(
     candidates: list[tuple[StationDemand, float, float]] = []
     for station in coordinated:
         if station.may_discharge:
-            watts_per_a = voltage_v * len(_phases(station, phase_count))
+            watts_per_a = voltage_v * len(loads[station.key])
             candidates.append(
                 (station, station.min_a * watts_per_a, station.max_discharge_a * watts_per_a)
             )
@@ -298,7 +305,7 @@ def _discharge(
     setpoints: dict[str, float] = {}
     for station, low, high in chosen:
         watts = min(high, max(low, level))
-        amps = round(watts / (voltage_v * len(_phases(station, phase_count))), 1)
+        amps = round(watts / (voltage_v * len(loads[station.key])), 1)
         setpoints[station.key] = -min(station.max_discharge_a, max(station.min_a, amps))
     return setpoints
 
