@@ -1,0 +1,1 @@
+"""Tests of the site's power sharing, without Home Assistant."""
