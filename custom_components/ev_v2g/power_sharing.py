@@ -325,8 +325,12 @@ class PowerSharing:
     def trigger(self) -> None:
         """Allocate soon, taking together whatever else changes meanwhile."""
         if self._running is not None and not self._running.done():
-            self._dirty = True
-        elif self._pending is None:
+            self._dirty = True  # the run in progress schedules the next one when it ends
+        else:
+            self._schedule_run()
+
+    def _schedule_run(self) -> None:
+        if self._pending is None:
             self._pending = asyncio.get_running_loop().call_later(
                 ALLOCATION_DEBOUNCE, self._start_run
             )
@@ -359,7 +363,7 @@ class PowerSharing:
             self._notify()
         self._schedule_wake(allocation, demands, now)
         if self._dirty:
-            self.trigger()
+            self._schedule_run()
 
     async def _send(self, key: str, setpoint_a: float) -> None:
         target = self.targets[key]

@@ -33,9 +33,11 @@ class FakeLink:
         self.desired_setpoint_a: float | None = None
         self.sent: list[float] = []
         self.fail = False
+        self.delay = 0.0
 
     async def set_setpoint(self, setpoint_a: float) -> None:
         """Record the setpoint, or fail like a station that does not answer."""
+        await asyncio.sleep(self.delay)
         if self.fail:
             raise StationUnreachableError("no answer")
         self.sent.append(setpoint_a)
@@ -224,4 +226,19 @@ async def test_rotation_wakes_the_allocator() -> None:
     assert [link.desired_setpoint_a for link in links] == [6.0, 6.0, 0.0]
     await asyncio.sleep(0.5)
     assert links[2].desired_setpoint_a == 6.0
+    await sharing.stop()
+
+
+async def test_change_during_a_run_is_allocated_right_after_it() -> None:
+    """A request arriving while setpoints are on their way is not lost until the next event."""
+    link = FakeLink("slow")
+    link.delay = 0.2
+    link.start_session()
+    sharing = sharing_of(link)
+    await asyncio.sleep(power_sharing.ALLOCATION_DEBOUNCE * 2)
+    sharing.set_demand_response(DemandResponseMode.LIMIT, 2300)
+    await asyncio.sleep(0.3)
+    assert link.sent == [32.0]
+    await asyncio.sleep(0.3)
+    assert link.sent == [32.0, 10.0]
     await sharing.stop()

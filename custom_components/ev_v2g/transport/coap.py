@@ -138,10 +138,8 @@ class CoapStationClient:
             message.opt.content_format = content_format
         request = self.context.request(message)
         try:
-            async with asyncio.timeout(self.timeout):
-                answer = await request.response
+            answer = await first_response(request, self.timeout)
         except TimeoutError as err:
-            request.response.cancel()
             raise StationUnreachableError(f"{self.uri}/{resource}: no answer") from err
         except aiocoap.error.Error as err:
             raise StationUnreachableError(f"{self.uri}/{resource}: {err}") from err
@@ -180,6 +178,34 @@ class CoapStationClient:
             return decode_regulator(response.payload, response.content_format)
         except PayloadError as err:
             raise NotAStationError(f"{self.uri}/regulator: {err}") from err
+
+
+async def first_response(request: aiocoap.protocol.Request, within: float) -> aiocoap.Message:
+    """The first response to a request, within `within` seconds (else TimeoutError).
+
+    aiocoap 0.4.17 raises InvalidStateError in its receive path when an answer arrives for a
+    request whose response future was cancelled a moment before. So that future is never
+    cancelled here: it is shielded, and abandoned on timeout or cancellation.
+    """
+    try:
+        async with asyncio.timeout(within):
+            return await asyncio.shield(request.response)
+    except (TimeoutError, asyncio.CancelledError):
+        abandon(request)
+        raise
+
+
+def abandon(request: aiocoap.protocol.Request) -> None:
+    """Let a request finish unattended: a late answer ends its observation, an error is read."""
+
+    def finished(response: asyncio.Future[aiocoap.Message]) -> None:
+        if response.cancelled() or response.exception() is not None:
+            return
+        observation = request.observation
+        if observation is not None and not observation.cancelled:
+            observation.cancel()
+
+    request.response.add_done_callback(finished)
 
 
 async def probe_station(

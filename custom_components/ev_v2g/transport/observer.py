@@ -15,7 +15,14 @@ import time
 import aiocoap
 import aiocoap.error
 
-from .coap import CoapStationClient, Response, StationError, StationRefusedError, to_response
+from .coap import (
+    CoapStationClient,
+    Response,
+    StationError,
+    StationRefusedError,
+    first_response,
+    to_response,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -128,8 +135,7 @@ class StationObserver:
         self, resource: str, request: aiocoap.protocol.Request
     ) -> Response | None:
         try:
-            async with asyncio.timeout(self.client.timeout):
-                message = await request.response
+            message = await first_response(request, self.client.timeout)
         except TimeoutError as err:
             raise StationError(f"{self.client.uri}/{resource}: no answer") from err
         except aiocoap.error.Error as err:
