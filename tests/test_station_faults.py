@@ -27,10 +27,16 @@ def _kwh(hass: HomeAssistant) -> float:
 
 
 async def _charge(hass: HomeAssistant, server: StationServer, amps: int = 16) -> None:
-    """Make the simulated car draw current at the station itself, outside the site's control."""
+    """Make the car draw: a manual current limit from HA, the relay closed at the station."""
+    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, what="contact")
     await set_manual(hass)
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.bay_1_current_limit", "value": amps},
+        blocking=True,
+    )
     server.station.set_switch(True)
-    server.station.set_regulator(amps * 1000, None)
 
 
 def _warnings(caplog: pytest.LogCaptureFixture, *texts: str) -> int:
