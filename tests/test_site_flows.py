@@ -361,3 +361,14 @@ def test_translations(path: str, keys: set[str]) -> None:
         node = node[part]
     assert keys <= set(node)
     assert all(node[key].strip() for key in keys)
+
+
+async def test_reconfigure_resident_whose_user_was_removed(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User
+) -> None:
+    """A linked user removed since: the form offers "none" instead of refusing its own default."""
+    ann_id = residents_of(site)["Ann"].subentry_id
+    await hass.auth.async_remove_user(ann)
+    context = {"source": "reconfigure", "subentry_id": ann_id}
+    result = await _start(hass, site, SUBENTRY_RESIDENT, **context)
+    assert field(result, "user_id").default() == "none"

@@ -38,7 +38,9 @@ def resident_schema(defaults: dict[str, Any], users: list[SelectOptionDict]) -> 
             vol.Required(CONF_ID_TAGS, default=list(defaults.get(CONF_ID_TAGS, []))): (
                 TextSelector(TextSelectorConfig(multiple=True))
             ),
-            vol.Required(CONF_USER, default=defaults.get(CONF_USER) or NO_USER): SelectSelector(
+            vol.Required(
+                CONF_USER, default=_listed(defaults.get(CONF_USER), users)
+            ): SelectSelector(
                 SelectSelectorConfig(options=[SelectOptionDict(value=NO_USER, label="-"), *users])
             ),
             vol.Required(
@@ -50,6 +52,13 @@ def resident_schema(defaults: dict[str, Any], users: list[SelectOptionDict]) -> 
             vol.Required(CONF_PRIORITY, default=defaults.get(CONF_PRIORITY, 0)): whole(0, 10),
         }
     )
+
+
+def _listed(user_id: str | None, users: list[SelectOptionDict]) -> str:
+    """The stored user if it can still be chosen (it may have been removed since), else none."""
+    if user_id is not None and any(user["value"] == user_id for user in users):
+        return user_id
+    return NO_USER
 
 
 class ResidentSubentryFlow(ConfigSubentryFlow):

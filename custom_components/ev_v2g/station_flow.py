@@ -55,12 +55,11 @@ def station_schema(defaults: dict[str, Any], residents: list[SelectOptionDict]) 
         ): CONNECTED_PHASE,
     }
     if residents:
-        schema[vol.Required(CONF_OWNER, default=defaults.get(CONF_OWNER) or NO_OWNER)] = (
-            SelectSelector(
-                SelectSelectorConfig(
-                    options=[SelectOptionDict(value=NO_OWNER, label="-"), *residents]
-                )
-            )
+        owner = defaults.get(CONF_OWNER)
+        if not any(resident["value"] == owner for resident in residents):
+            owner = NO_OWNER  # never set, or the resident was removed since
+        schema[vol.Required(CONF_OWNER, default=owner)] = SelectSelector(
+            SelectSelectorConfig(options=[SelectOptionDict(value=NO_OWNER, label="-"), *residents])
         )
     return vol.Schema(schema)
 
