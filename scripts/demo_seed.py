@@ -1,8 +1,9 @@
 """Prepare the demo's Home Assistant config folder before its first start; safe to run again.
 
 Creates what onboarding would (an owner `demo` / `demo1234`, a person for it, onboarding marked
-done) and an ev_v2g site with four CoAP station subentries, using Home Assistant's own auth and
-storage helpers. Run it only while that Home Assistant is stopped:
+done) and an ev_v2g site (20 A: three cars fit, a fourth waits) with three residents and four
+CoAP station subentries, using Home Assistant's own auth and storage helpers. Run it only while
+that Home Assistant is stopped:
     .venv/bin/python scripts/demo_seed.py config
 """
 
@@ -37,7 +38,7 @@ ONBOARDING_VERSION = 4  # homeassistant.components.onboarding.STORAGE_VERSION
 PERSON_VERSION = 2  # homeassistant.components.person.STORAGE_VERSION
 STATIONS = 4
 BASE_PORT = 5683
-SITE = {"name": "Demo garage", "supply_limit_a": 32, "phases": 1, "voltage_v": 230}
+SITE = {"name": "Demo garage", "supply_limit_a": 20, "phases": 1, "voltage_v": 230}
 CONFIG_FLOW = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "config_flow.py"
 
 
@@ -61,7 +62,27 @@ def flow_version() -> tuple[int, int]:
     return versions["VERSION"], versions["MINOR_VERSION"]
 
 
-def station_subentry(number: int) -> dict[str, Any]:
+RESIDENTS = (("Flat 1A", True), ("Flat 2B", True), ("Flat 3C", False))
+
+
+def resident_subentry(name: str, v2g_opt_in: bool) -> dict[str, Any]:
+    """A resident as config_entries.ConfigSubentry.as_dict writes it."""
+    return {
+        "data": {
+            "id_tags": [],
+            "user_id": None,
+            "v2g_opt_in": v2g_opt_in,
+            "reserve_soc": 30.0,
+            "priority": 0,
+        },
+        "subentry_id": ulid_util.ulid_now(),
+        "subentry_type": "resident",
+        "title": name,
+        "unique_id": name.casefold(),
+    }
+
+
+def station_subentry(number: int, owner: str | None) -> dict[str, Any]:
     """Return subentry `number` (1-based) as config_entries.ConfigSubentry.as_dict writes it."""
     port = BASE_PORT + number - 1
     return {
@@ -73,6 +94,8 @@ def station_subentry(number: int) -> dict[str, Any]:
             "min_current_a": 6,
             "max_current_a": 32,
             "phases": 1,
+            "connected_phase": 1,
+            "owner": owner,
         },
         "subentry_id": ulid_util.ulid_now(),
         "subentry_type": "station",
@@ -85,6 +108,12 @@ def site_entry() -> dict[str, Any]:
     """Return the demo site as config_entries.ConfigEntry.as_dict writes it."""
     now = dt_util.utcnow().isoformat()
     version, minor_version = flow_version()
+    residents = [resident_subentry(name, opt_in) for name, opt_in in RESIDENTS]
+    owners = [resident["subentry_id"] for resident in residents]
+    stations = [
+        station_subentry(number, owners[number - 1] if number <= len(owners) else None)
+        for number in range(1, STATIONS + 1)
+    ]
     return {
         "created_at": now,
         "data": dict(SITE),
@@ -94,11 +123,11 @@ def site_entry() -> dict[str, Any]:
         "entry_id": ulid_util.ulid_now(),
         "minor_version": minor_version,
         "modified_at": now,
-        "options": {},
+        "options": {"policy": "fair_share", "rotation_period_min": 30},
         "pref_disable_new_entities": False,
         "pref_disable_polling": False,
         "source": "user",
-        "subentries": [station_subentry(number) for number in range(1, STATIONS + 1)],
+        "subentries": [*residents, *stations],
         "title": SITE["name"],
         "unique_id": None,
         "version": version,

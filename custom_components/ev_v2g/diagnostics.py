@@ -32,6 +32,23 @@ async def async_get_config_entry_diagnostics(
         }
         for key, station in hub.stations.items()
     }
+    sharing = hub.sharing
+    allocation = sharing.allocation
+    power_sharing = {
+        "options": asdict(sharing.options),
+        "site_limit_a": sharing.site_limit_a,
+        "measured_load_w": sharing.measured_load_w,
+        "limits_a": sharing.limits(),
+        "control_modes": sharing.control_modes,
+        "demand_response": asdict(sharing.demand_response),
+        "allocation": None if allocation is None else asdict(allocation),
+    }
     return async_redact_data(
-        {"site": {"title": entry.title, **entry.data}, "stations": stations}, TO_REDACT
+        {
+            "site": {"title": entry.title, **entry.data, "options": dict(entry.options)},
+            "stations": stations,
+            "residents": len(hub.residents),
+            "power_sharing": power_sharing,
+        },
+        TO_REDACT,
     )
