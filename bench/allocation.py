@@ -14,13 +14,11 @@ It prints figures; it asserts no targets (the goal is 10,000 stations in under 5
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
-import sys
 import time
 
+from bench.machine import machine_facts
 from custom_components.ev_v2g.core.allocation import (
     DemandResponse,
     DemandResponseMode,
@@ -93,7 +91,7 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[10, 100, 1000, 10_000])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs")
+    print(machine_facts())
     print(f"{'stations':>8}  {'case':<20} {'median ms':>10} {'max ms':>9}")
     for count in args.counts:
         supply_a, stations = build_site(count, random.Random(count))

@@ -27,15 +27,13 @@ from dataclasses import dataclass, field
 import math
 import os
 from pathlib import Path
-import platform
 import signal
 import statistics
 import sys
 import time
 from typing import Self
 
-import aiocoap
-
+from bench.machine import machine_facts as shared_machine_facts
 from custom_components.ev_v2g.transport.coap import (
     CoapStationClient,
     Response,
@@ -411,19 +409,8 @@ async def bench_count(args: argparse.Namespace, count: int) -> CountResult:
 
 
 def machine_facts() -> str:
-    """CPU model, cores, Python and aiocoap versions."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{model}, {os.cpu_count()} logical cores ({usable} usable), "
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"aiocoap {aiocoap.meta.version}, {platform.system()} {platform.release()}"
-    )
+    """What this benchmark ran on."""
+    return shared_machine_facts()
 
 
 def _fmt(value: float, digits: int = 1) -> str:

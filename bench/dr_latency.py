@@ -36,21 +36,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-import contextlib
 import cProfile
 from dataclasses import dataclass, field
 import logging
 import math
 import os
 from pathlib import Path
-import platform
 import statistics
 import sys
 import time
 from types import MappingProxyType
 from typing import Any
 
-import aiocoap
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -67,6 +64,7 @@ import pytest_socket
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Imported first among our modules so that `custom_components` resolves to this repository.
+from bench.machine import machine_facts as shared_machine_facts
 import custom_components.ev_v2g  # noqa: F401
 from custom_components.ev_v2g import power_sharing
 from custom_components.ev_v2g.const import ALLOCATION_DEBOUNCE, DOMAIN, SUBENTRY_STATION
@@ -253,20 +251,8 @@ def _fmt(value: float, digits: int = 1) -> str:
 
 
 def machine_facts() -> str:
-    """CPU model, cores, Python, Home Assistant and aiocoap versions."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{model}, {os.cpu_count()} logical cores ({usable} usable), "
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"Home Assistant {HA_VERSION}, aiocoap {aiocoap.meta.version}, "
-        f"{platform.system()} {platform.release()}"
-    )
+    """What this benchmark ran on."""
+    return shared_machine_facts(f"Home Assistant {HA_VERSION}")
 
 
 def print_report(results: list[CountResult]) -> None:
