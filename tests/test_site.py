@@ -296,3 +296,18 @@ async def test_a_resident_linked_user_charges_as_that_resident(
     )
     assert state_of(hass, "sensor.bay_1_session_resident") == "Dana"
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_session_running_before_a_restart_is_taken_over(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, station_server: StationServer
+) -> None:
+    """A relay found closed at first contact keeps charging (restored, unassigned), not paused."""
+    station_server.station.set_switch(True)
+    station_server.station.set_regulator(16000, None)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await wait_for(hass, lambda: state_of(hass, "sensor.bay_1_state") == "charging")
+    assert state_of(hass, "sensor.bay_1_session_resident") == "restored"
+    await wait_for(hass, lambda: station_server.station.setpoint_ma == 32000, what="allocated")
+    assert station_server.station.switch_on
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)

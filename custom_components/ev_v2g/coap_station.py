@@ -27,6 +27,10 @@ from .transport.payloads import (
 _LOGGER = logging.getLogger(__name__)
 
 
+RESTORED_SESSION = "restored"
+"""Who authorized a session found running at first contact (authorized before a restart)."""
+
+
 class CoapStationLink:
     """Keeps a Station in step with its CoAP station and carries commands to it."""
 
@@ -157,8 +161,13 @@ class CoapStationLink:
         station = self.station
         if self._ever_found:
             _LOGGER.info("%s is back in contact", station.name)
+        first = not self._ever_found
         self._ever_found = True
         station.connect()
+        if first and station.telemetry.switch_on and station.can(Transition.ENABLE):
+            # Authorized before Home Assistant started: take the session over, do not pause it.
+            station.enable(RESTORED_SESSION)
+            station.observe_current()
         station.notify()
         if self.desired_setpoint_a is not None:
             self._schedule_refresh(0)
