@@ -44,6 +44,7 @@ class CoapStationLink:
         self._ever_found = False
         self._refresh: asyncio.TimerHandle | None = None
         self._refreshing: asyncio.Task[None] | None = None
+        self._setpoint_lock = asyncio.Lock()
         self._decoders: dict[str, Callable[[Response], bool]] = {
             "current": self._on_current,
             "energy": self._on_energy,
@@ -190,7 +191,15 @@ class CoapStationLink:
             self.station.telemetry.switch_on = reported
 
     async def set_setpoint(self, setpoint_a: float) -> None:
-        """Send a setpoint with a lease and keep it refreshed."""
+        """Send a setpoint with a lease and keep it refreshed.
+
+        Setpoints go out one at a time, in the order they were asked for: the address lookup
+        aiocoap does per request could otherwise let an older one overtake a newer one.
+        """
+        async with self._setpoint_lock:
+            await self._send_setpoint(setpoint_a)
+
+    async def _send_setpoint(self, setpoint_a: float) -> None:
         until = int(time.time()) + SETPOINT_LEASE
         regulator = await self.client.set_setpoint(setpoint_a, until)
         self.desired_setpoint_a = setpoint_a

@@ -1,0 +1,35 @@
+"""CoapStationLink's setpoints keep their order, whatever the transport does with timing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from custom_components.ev_v2g.coap_station import CoapStationLink
+from custom_components.ev_v2g.core.station import Station
+from custom_components.ev_v2g.transport.payloads import RegulatorState
+
+
+class SlowFirstClient:
+    """A client whose first PUT /regulator takes longer than the next (as a slow lookup would)."""
+
+    def __init__(self) -> None:
+        """Nothing applied yet."""
+        self.applied: list[float] = []
+        self.calls = 0
+
+    async def set_setpoint(self, setpoint_a: float, until: int) -> RegulatorState | None:
+        """Apply the setpoint after a delay that is longest for the first call."""
+        self.calls += 1
+        await asyncio.sleep(0.1 if self.calls == 1 else 0.0)
+        self.applied.append(setpoint_a)
+        return None
+
+
+async def test_a_newer_setpoint_is_never_overtaken_by_an_older_one() -> None:
+    """The allocator's 0 A, asked first, cannot land after the user's 16 A asked next."""
+    client = SlowFirstClient()
+    link = CoapStationLink(Station(key="k", name="Bay"), client)  # type: ignore[arg-type]
+    await asyncio.gather(link.set_setpoint(0.0), link.set_setpoint(16.0))
+    assert client.applied == [0.0, 16.0]
+    assert link.desired_setpoint_a == 16.0
+    await link.stop()
