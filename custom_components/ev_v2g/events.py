@@ -8,7 +8,7 @@ from homeassistant.util import dt as dt_util
 from .const import EVENT_ALLOCATION_CHANGED, EVENT_DEMAND_RESPONSE
 from .core.allocation import Allocation
 from .hub import SiteHub
-from .power_sharing import DemandResponseState
+from .sharing_inputs import DemandResponseState
 
 
 def connect_events(hass: HomeAssistant, entry_id: str, hub: SiteHub) -> None:

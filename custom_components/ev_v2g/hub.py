@@ -31,7 +31,8 @@ from .const import (
 )
 from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
-from .power_sharing import PowerSharing, SharingOptions
+from .power_sharing import PowerSharing
+from .sharing_inputs import SharingOptions
 from .transport.coap import CoapStationClient, create_context
 
 _LOGGER = logging.getLogger(__name__)

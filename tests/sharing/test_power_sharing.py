@@ -12,7 +12,8 @@ from custom_components.ev_v2g.const import CONTROL_MANUAL, LOAD_GRID_IMPORT
 from custom_components.ev_v2g.core.allocation import DemandResponseMode, Policy
 from custom_components.ev_v2g.core.resident import Resident
 from custom_components.ev_v2g.core.station import Capabilities, Station
-from custom_components.ev_v2g.power_sharing import DemandResponseState, PowerSharing, SharingOptions
+from custom_components.ev_v2g.power_sharing import PowerSharing
+from custom_components.ev_v2g.sharing_inputs import DemandResponseState, SharingOptions
 from custom_components.ev_v2g.transport.coap import StationUnreachableError
 
 OPTED_IN = Resident(key="ann", name="Ann", v2g_opt_in=True, reserve_soc=20)
