@@ -1,0 +1,150 @@
+"""What the ledger stores and returns: sessions, meter readings, assignments, audit and usage.
+
+Times are POSIX seconds (UTC); energy is in Wh; prices are per kWh in the site's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import uuid
+
+
+class AuthorizationKind(StrEnum):
+    """How a session was authorized."""
+
+    USER = "user"
+    """An HA user: the resident linked to them, or an administrator naming a resident."""
+    OWNER = "owner"
+    """The station's owner resident, by an automation or an administrator."""
+    ID_TAG = "id_tag"
+    """An RFID / OCPP id tag belonging to a resident."""
+    AUTOMATION = "automation"
+    """An automation or script on a site without residents."""
+    RESTORED = "restored"
+    """Found running at first contact with no session on record (authorized elsewhere)."""
+
+
+class EndReason(StrEnum):
+    """Why a session ended."""
+
+    STOPPED = "stopped"
+    UNPLUGGED = "unplugged"
+    FULL = "full"
+    STATION = "station"
+    """The relay was opened at the station itself."""
+    CONTACT_LOST = "contact_lost"
+    """Contact came back with the relay open."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Authorization:
+    """Who authorized a session, kept for non-repudiation."""
+
+    kind: AuthorizationKind
+    by: str
+    """A display name: the HA user's name, the id tag, or "automation"."""
+    user_id: str | None = None
+    context_id: str | None = None
+    id_tag: str | None = None
+
+
+@dataclass(kw_only=True)
+class Session:
+    """A charging session: one station, one resident (or unassigned), one authorization."""
+
+    id: str
+    station: str
+    resident: str | None
+    resident_name: str | None
+    authorization: Authorization
+    started_at: float
+    import_start_wh: float | None = None
+    export_start_wh: float | None = None
+    ended_at: float | None = None
+    import_stop_wh: float | None = None
+    export_stop_wh: float | None = None
+    end_reason: EndReason | None = None
+
+    @staticmethod
+    def new_id() -> str:
+        """A fresh, globally unique session id."""
+        return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionClosed:
+    """A session's end, to be written to the ledger."""
+
+    session: str
+    ended_at: float
+    reason: EndReason
+    import_stop_wh: float | None
+    export_stop_wh: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """A station's meter at one moment, with the price in force and the session it belongs to.
+
+    The totals are the station's lifetime counters (they never step back, across station
+    restarts); the ledger turns consecutive readings into energy deltas.
+    """
+
+    station: str
+    at: float
+    session: str | None
+    import_wh: float
+    export_wh: float
+    meter_import_wh: float | None = None
+    """The station's raw counter, kept so the lifetime total can be resumed after a restart."""
+    meter_export_wh: float | None = None
+    power_w: float | None = None
+    price: float = 0.0
+    """Price per kWh imported, in force at `at`."""
+    credit_rate: float = 0.0
+    """Credit per kWh exported (V2G), in force at `at`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assignment:
+    """A session moved to another resident (or to unassigned), audited."""
+
+    session: str
+    resident: str | None
+    resident_name: str | None
+    at: float
+    user_id: str | None = None
+    context_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    """Who did what, with the HA user and context."""
+
+    at: float
+    action: str
+    session: str | None = None
+    user_id: str | None = None
+    context_id: str | None = None
+    detail: str = ""
+    """JSON text with the action's particulars."""
+
+
+type LedgerRecord = Session | SessionClosed | Reading | Assignment | AuditEntry
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """Energy, cost and credit of one resident (None = unassigned) at one station in a period."""
+
+    resident: str | None
+    resident_name: str | None
+    station: str
+    import_wh: float
+    export_wh: float
+    cost: float
+    """Σ imported kWh × price in force."""
+    credit: float
+    """Σ exported kWh × credit rate in force."""
+    sessions: int
