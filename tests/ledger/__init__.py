@@ -1,0 +1,1 @@
+"""Tests of the ledger against SQLite and a PostgreSQL server the tests start."""
