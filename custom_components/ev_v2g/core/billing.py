@@ -19,6 +19,28 @@ import re
 from typing import Any
 
 from .records import Usage
+from .tariff import Tariff, TariffError, TariffReason, TimeOfUse
+
+# The tariff's names too: billing is where Home Assistant code looks for prices.
+__all__ = [
+    "CSV_COLUMNS",
+    "TOTAL",
+    "UNASSIGNED",
+    "CostSplit",
+    "PeriodError",
+    "PeriodReason",
+    "ResidentLine",
+    "SharedCosts",
+    "Statement",
+    "Tariff",
+    "TariffError",
+    "TariffReason",
+    "TimeOfUse",
+    "build_statement",
+    "month_bounds",
+    "parse_period",
+    "to_cents",
+]
 
 UNASSIGNED = "unassigned"
 TOTAL = "total"
@@ -193,13 +215,12 @@ def _same_energy(lines_wh: float, metered_wh: float) -> bool:
     return math.isclose(lines_wh, metered_wh, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def build_statement(
+def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in reading order
     start: datetime,
     end: datetime,
     usages: Iterable[Usage],
-    *,
     residents: Mapping[str, str],
-    shared: SharedCosts = SharedCosts(),
+    shared: SharedCosts,
     currency: str,
 ) -> Statement:
     """The statement for [start, end) from the ledger's usage, whatever its order.
