@@ -11,18 +11,29 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
+    CONF_FULL_MINUTES,
+    CONF_FULL_POWER,
+    CONF_LEDGER_URL,
     CONF_LOAD_SENSOR,
     CONF_PROTOCOL,
+    DEFAULT_FULL_MINUTES,
+    DEFAULT_FULL_POWER,
     DOMAIN,
     PROTOCOL_COAP,
     SUBENTRY_RESIDENT,
     SUBENTRY_STATION,
 )
-from .events import connect_events
+from .core.ledger import Ledger, LedgerError
+from .events import connect_events, connect_session_events
+from .full_charge import FullChargeWatch
 from .hub import SiteConfig, SiteHub, resident_from_data, station_setup
+from .ledger_writer import LedgerWriter
 from .load_sensor import LoadSensorFollower
+from .price import PriceSource
 from .runtime import EvV2gConfigEntry
 from .services import async_setup_services
+from .session_book import SessionBook
+from .session_services import async_setup_session_services
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -38,31 +49,44 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the services, which name their site."""
     async_setup_services(hass)
+    async_setup_session_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bool:
-    """Start observing the site's stations and sharing its supply."""
-    site = SiteConfig.from_data(entry.title, entry.data)
+    """Open the site's ledger, observe its stations and share its supply."""
     residents = {
         key: resident_from_data(key, subentry.title, subentry.data)
         for key, subentry in entry.subentries.items()
         if subentry.subentry_type == SUBENTRY_RESIDENT
     }
-    hub = SiteHub(site, entry.options, residents)
     stations = {
         key: station_setup(key, subentry.title, subentry.data)
         for key, subentry in entry.subentries.items()
         if subentry.subentry_type == SUBENTRY_STATION
         and subentry.data.get(CONF_PROTOCOL, PROTOCOL_COAP) == PROTOCOL_COAP
     }
+    url = entry.options.get(CONF_LEDGER_URL) or default_ledger_url(hass, entry.entry_id)
+    writer = LedgerWriter(hass, entry.entry_id, entry.title, Ledger(url))
+    book = SessionBook(
+        hass,
+        writer,
+        PriceSource(hass, entry.options),
+        {key: setup.station for key, setup in stations.items()},
+        residents,
+    )
+    hub = SiteHub(SiteConfig.from_data(entry.title, entry.data), book, entry.options, residents)
     try:
-        await hub.start(stations)
-    except OSError as err:
-        await hub.stop()
+        await writer.async_open()
+        pending = await book.async_load()
+        book.start()
+        await hub.start(stations, pending)
+    except (LedgerError, OSError) as err:
+        await _async_close(hub)
+        key = "ledger_unavailable" if isinstance(err, LedgerError) else "coap_unavailable"
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
-            translation_key="coap_unavailable",
+            translation_key=key,
             translation_placeholders={"error": str(err)},
         ) from err
     entry.runtime_data = hub
@@ -75,6 +99,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         model="Charging site",
     )
     connect_events(hass, entry.entry_id, hub)
+    connect_session_events(hass, entry.entry_id, hub, book)
+    watch = FullChargeWatch(
+        hass,
+        hub,
+        float(entry.options.get(CONF_FULL_POWER, DEFAULT_FULL_POWER)),
+        float(entry.options.get(CONF_FULL_MINUTES, DEFAULT_FULL_MINUTES)),
+    )
+    entry.async_on_unload(watch.start())
     if sensor := entry.options.get(CONF_LOAD_SENSOR):
         follower = LoadSensorFollower(hass, entry.entry_id, entry.title, hub.sharing, sensor)
         entry.async_on_unload(follower.start())
@@ -83,12 +115,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
     return True
 
 
+def default_ledger_url(hass: HomeAssistant, entry_id: str) -> str:
+    """The SQLite file of a site's ledger, in the config folder."""
+    return f"sqlite:///{hass.config.path(f'ev_v2g_ledger_{entry_id}.db')}"
+
+
+async def _async_close(hub: SiteHub) -> None:
+    """Stop the stations, take their last readings and write them."""
+    await hub.stop()
+    hub.book.stop()
+    await hub.book.writer.async_close()
+
+
 def _structure(entry: EvV2gConfigEntry) -> Any:
     """What needs a reload when it changes; other options apply live."""
     return (
         entry.title,
         dict(entry.data),
         entry.options.get(CONF_LOAD_SENSOR),
+        entry.options.get(CONF_LEDGER_URL),
+        entry.options.get(CONF_FULL_POWER),
+        entry.options.get(CONF_FULL_MINUTES),
         {key: (s.title, dict(s.data)) for key, s in entry.subentries.items()},
     )
 
@@ -100,11 +147,12 @@ async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     hub.sharing.set_options(hub.site.sharing_options(entry.options))
+    hub.book.price.set_options(entry.options)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bool:
     """Stop sharing, observing and release the CoAP context."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.stop()
+        await _async_close(entry.runtime_data)
     return unloaded

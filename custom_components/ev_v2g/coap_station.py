@@ -13,6 +13,8 @@ import time
 
 from .const import SETPOINT_LEASE, SETPOINT_REFRESH_MARGIN
 from .core.meter import EnergyMeter, Reading
+from .core.records import Authorization, AuthorizationKind, EndReason, Session
+from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
 from .transport.coap import CoapStationClient, Response, StationError, StationRefusedError
 from .transport.observer import StationObserver
@@ -27,10 +29,6 @@ from .transport.payloads import (
 _LOGGER = logging.getLogger(__name__)
 
 
-RESTORED_SESSION = "restored"
-"""Who authorized a session found running at first contact (authorized before a restart)."""
-
-
 class CoapStationLink:
     """Keeps a Station in step with its CoAP station and carries commands to it."""
 
@@ -40,6 +38,8 @@ class CoapStationLink:
         self.client = client
         self.observer = StationObserver(client, self._notified, self._found, self._lost)
         self.desired_setpoint_a: float | None = None
+        self.pending_session: tuple[Session, Resident | None] | None = None
+        """A session the ledger had open when Home Assistant stopped; settled at first contact."""
         self._problems: set[tuple[str, str]] = set()
         self._ever_found = False
         self._refresh: asyncio.TimerHandle | None = None
@@ -135,9 +135,9 @@ class CoapStationLink:
         on = decode_switch(response.payload, response.content_format)
         before = self.station.telemetry.switch_on
         self.station.telemetry.switch_on = on
-        if not on and self.station.can(Transition.DISABLE) and self.station.authorized_by:
+        if not on and self.station.can(Transition.DISABLE) and self.station.session:
             # The relay was opened at the station itself: the session is over.
-            self.station.disable()
+            self.station.disable(EndReason.STATION)
         return before != on
 
     def _on_regulator(self, response: Response) -> bool:
@@ -165,13 +165,27 @@ class CoapStationLink:
         first = not self._ever_found
         self._ever_found = True
         station.connect()
-        if first and station.telemetry.switch_on and station.can(Transition.ENABLE):
-            # Authorized before Home Assistant started: take the session over, do not pause it.
-            station.enable(RESTORED_SESSION)
-            station.observe_current()
+        if first:
+            self._settle_sessions()
         station.notify()
         if self.desired_setpoint_a is not None:
             self._schedule_refresh(0)
+
+    def _settle_sessions(self) -> None:
+        """At first contact: resume the session on record, or take over one found running."""
+        station = self.station
+        pending, self.pending_session = self.pending_session, None
+        if not station.can(Transition.ENABLE):
+            return
+        if station.telemetry.switch_on:
+            # Authorized before Home Assistant started: take the session over, do not pause it.
+            session, resident = pending or (_found_running(station.key), None)
+            station.enable(session, resident)
+            station.observe_current()
+        elif pending is not None:
+            # The session on record ended while we were away.
+            station.enable(*pending)
+            station.disable(EndReason.CONTACT_LOST)
 
     def _lost(self, reason: str) -> None:
         _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
@@ -226,3 +240,15 @@ class CoapStationLink:
         except StationError as err:
             _LOGGER.debug("%s: setpoint refresh failed: %s", self.station.name, err)
             self._schedule_refresh(SETPOINT_REFRESH_MARGIN / 4)
+
+
+def _found_running(station: str) -> Session:
+    """A session found running with none on record: unassigned until someone assigns it."""
+    return Session(
+        id=Session.new_id(),
+        station=station,
+        resident=None,
+        resident_name=None,
+        authorization=Authorization(kind=AuthorizationKind.RESTORED, by="restored"),
+        started_at=time.time(),
+    )

@@ -9,44 +9,30 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    EntitySelector,
-    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
     TextSelector,
 )
 import voluptuous as vol
 
 from .const import (
-    CONF_LOAD_KIND,
-    CONF_LOAD_SENSOR,
-    CONF_MAX_ACTIVE,
     CONF_PHASES,
-    CONF_POLICY,
-    CONF_ROTATION_PERIOD,
-    CONF_SAFE_LIMIT,
     CONF_SUPPLY_LIMIT,
     CONF_VOLTAGE,
-    DEFAULT_ROTATION_PERIOD,
     DEFAULT_SUPPLY_LIMIT,
     DEFAULT_VOLTAGE,
     DOMAIN,
-    LOAD_GRID_IMPORT,
-    LOAD_NON_EV,
     SUBENTRY_RESIDENT,
     SUBENTRY_STATION,
 )
-from .core.allocation import Policy
+from .options_flow import SiteOptionsFlow
 from .resident_flow import ResidentSubentryFlow
-from .selectors import PHASES, amperes, whole
+from .selectors import PHASES, amperes
 from .station_flow import StationSubentryFlow
 
 
@@ -121,54 +107,3 @@ class EvV2gConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         defaults = {CONF_NAME: entry.title, **entry.data}
         return self.async_show_form(step_id="reconfigure", data_schema=site_schema(defaults))
-
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_POLICY, default=Policy.FAIR_SHARE.value): SelectSelector(
-            SelectSelectorConfig(options=[p.value for p in Policy], translation_key=CONF_POLICY)
-        ),
-        vol.Required(CONF_MAX_ACTIVE, default=0): whole(0, 1000),
-        vol.Required(CONF_ROTATION_PERIOD, default=DEFAULT_ROTATION_PERIOD): whole(1, 1440, "min"),
-        vol.Optional(CONF_LOAD_SENSOR): EntitySelector(
-            EntitySelectorConfig(domain="sensor", device_class="power")
-        ),
-        vol.Required(CONF_LOAD_KIND, default=LOAD_NON_EV): SelectSelector(
-            SelectSelectorConfig(
-                options=[LOAD_NON_EV, LOAD_GRID_IMPORT], translation_key=CONF_LOAD_KIND
-            )
-        ),
-        vol.Required(CONF_SAFE_LIMIT, default=0): amperes(0, 2000),
-    }
-)
-
-
-class SiteOptionsFlow(OptionsFlow):
-    """Policy, how many may charge at once, and the load sensor the limit follows."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the sharing options."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            supply = float(self.config_entry.data[CONF_SUPPLY_LIMIT])
-            if float(user_input[CONF_SAFE_LIMIT]) > supply:
-                errors[CONF_SAFE_LIMIT] = "safe_above_supply"
-            else:
-                return self.async_create_entry(
-                    data={
-                        CONF_POLICY: user_input[CONF_POLICY],
-                        CONF_MAX_ACTIVE: int(user_input[CONF_MAX_ACTIVE]),
-                        CONF_ROTATION_PERIOD: int(user_input[CONF_ROTATION_PERIOD]),
-                        CONF_LOAD_SENSOR: user_input.get(CONF_LOAD_SENSOR),
-                        CONF_LOAD_KIND: user_input[CONF_LOAD_KIND],
-                        CONF_SAFE_LIMIT: float(user_input[CONF_SAFE_LIMIT]),
-                    }
-                )
-        values = user_input or {
-            key: value for key, value in self.config_entry.options.items() if value is not None
-        }
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, values),
-            errors=errors,
-        )

@@ -31,6 +31,21 @@ CONF_V2G_OPT_IN: Final = "v2g_opt_in"
 CONF_RESERVE_SOC: Final = "reserve_soc"
 CONF_PRIORITY: Final = "priority"
 
+# Site options: the ledger and billing.
+CONF_LEDGER_URL: Final = "ledger_url"
+CONF_TARIFF: Final = "tariff"
+CONF_PRICE: Final = "price"
+CONF_TOU_SCHEDULE: Final = "tou_schedule"
+CONF_PRICE_SENSOR: Final = "price_sensor"
+CONF_CREDIT_RATE: Final = "credit_rate"
+CONF_SHARED_COSTS: Final = "shared_costs"
+CONF_COST_SPLIT: Final = "cost_split"
+CONF_FULL_POWER: Final = "full_power_w"
+CONF_FULL_MINUTES: Final = "full_minutes"
+TARIFF_FIXED: Final = "fixed"
+TARIFF_TIME_OF_USE: Final = "time_of_use"
+TARIFF_SENSOR: Final = "sensor"
+
 PROTOCOL_COAP: Final = "coap"
 SUBENTRY_STATION: Final = "station"
 SUBENTRY_RESIDENT: Final = "resident"
@@ -40,6 +55,8 @@ CONTROL_MANUAL: Final = "manual"
 
 EVENT_ALLOCATION_CHANGED: Final = "ev_v2g_allocation_changed"
 EVENT_DEMAND_RESPONSE: Final = "ev_v2g_demand_response"
+EVENT_SESSION_STARTED: Final = "ev_v2g_session_started"
+EVENT_SESSION_ENDED: Final = "ev_v2g_session_ended"
 
 DEFAULT_SUPPLY_LIMIT: Final = 32
 DEFAULT_VOLTAGE: Final = 230
@@ -47,6 +64,9 @@ DEFAULT_MIN_CURRENT: Final = 6
 DEFAULT_MAX_CURRENT: Final = 32
 DEFAULT_ROTATION_PERIOD: Final = 30
 DEFAULT_RESERVE_SOC: Final = 30
+# A car drawing less than this while allowed to charge, for this long, is full (the paper's rule).
+DEFAULT_FULL_POWER: Final = 100
+DEFAULT_FULL_MINUTES: Final = 10
 
 # Changes arriving within this window are allocated together (a plug and its vehicle report).
 ALLOCATION_DEBOUNCE: Final = 0.05
@@ -57,3 +77,11 @@ LOAD_SENSOR_GRACE: Final = 30
 SETPOINT_LEASE: Final = 300
 # Refresh a setpoint when this little of its lease is left.
 SETPOINT_REFRESH_MARGIN: Final = 60
+
+# A station's meter is written to the ledger at most this often (the pilot sampled each minute).
+READING_INTERVAL: Final = 60
+# Records arriving within this window go to the database in one transaction.
+LEDGER_FLUSH_DELAY: Final = 2
+# A failed ledger write is retried after this long, doubling up to LEDGER_RETRY_MAX.
+LEDGER_RETRY_DELAY: Final = 5
+LEDGER_RETRY_MAX: Final = 60

@@ -9,9 +9,21 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_LEDGER_URL
 from .runtime import EvV2gConfigEntry
 
-TO_REDACT = {CONF_HOST, CONF_PASSWORD, "authorized_by", "id_tags", "title", "unique_id"}
+TO_REDACT = {
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_LEDGER_URL,
+    "by",
+    "id_tag",
+    "id_tags",
+    "resident_name",
+    "title",
+    "unique_id",
+    "user_id",
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -23,7 +35,7 @@ async def async_get_config_entry_diagnostics(
         key: {
             "config": async_redact_data(dict(entry.subentries[key].data), TO_REDACT),
             "state": station.state.value,
-            "authorized_by": station.authorized_by,
+            "session": None if station.session is None else asdict(station.session),
             "capabilities": asdict(station.capabilities),
             "telemetry": asdict(station.telemetry),
             "energy_import": asdict(station.energy_import),
@@ -43,12 +55,20 @@ async def async_get_config_entry_diagnostics(
         "demand_response": asdict(sharing.demand_response),
         "allocation": None if allocation is None else asdict(allocation),
     }
+    writer = hub.book.writer
+    ledger = {
+        "schema_version": writer.ledger.schema_version,
+        "queued_records": len(writer.queue),
+        "failures": writer.failures,
+        "last_error": writer.last_error,
+    }
     return async_redact_data(
         {
             "site": {"title": entry.title, **entry.data, "options": dict(entry.options)},
             "stations": stations,
             "residents": len(hub.residents),
             "power_sharing": power_sharing,
+            "ledger": ledger,
         },
         TO_REDACT,
     )

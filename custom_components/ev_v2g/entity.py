@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -105,3 +105,27 @@ def add_station_entities[DescriptionT: EntityDescription](
             (entity_class(hub, entry.entry_id, key, description) for description in descriptions),
             config_subentry_id=key,
         )
+
+
+class EvV2gResidentEntity(EvV2gEntity):
+    """An entity of a resident's device: what they took and gave this month."""
+
+    def __init__(
+        self, hub: SiteHub, entry_id: str, resident_key: str, description: EntityDescription
+    ) -> None:
+        """Bind the entity to its resident and device."""
+        self.entity_description = description
+        self.hub = hub
+        self.resident_key = resident_key
+        self._attr_unique_id = f"{resident_key}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, resident_key)},
+            name=hub.residents[resident_key].name,
+            manufacturer="ev_v2g",
+            model="Resident",
+            entry_type=DeviceEntryType.SERVICE,
+            via_device=(DOMAIN, entry_id),
+        )
+
+    def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self.hub.book.add_listener(self.resident_key, listener)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
-from .core.station import IllegalTransitionError, InvalidSetpointError
+from .core.station import IllegalTransitionError, InvalidSetpointError, Station
 from .entity import EvV2gStationEntity
 from .hub import CoordinatedStationError
 from .transport.coap import StationError, StationRefusedError
@@ -21,53 +22,60 @@ def station_command[**P](
 
     async def handler(*args: P.args, **kwargs: P.kwargs) -> None:
         entity = cast(EvV2gStationEntity, args[0])
-        name = entity.station.name
-        try:
+        async with station_errors(entity.station):
             await func(*args, **kwargs)
-        except IllegalTransitionError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="illegal_transition",
-                translation_placeholders={
-                    "station": name,
-                    "state": err.state.value,
-                    "transition": err.transition.value,
-                },
-            ) from err
-        except InvalidSetpointError as err:
-            caps = entity.station.capabilities
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=err.reason,
-                translation_placeholders={
-                    "station": name,
-                    "value": f"{err.setpoint_a:g}",
-                    "min": f"{caps.min_current_a:g}",
-                    "max": f"{caps.max_current_a:g}",
-                    "max_discharge": f"{caps.max_discharge_a:g}",
-                },
-            ) from err
-        except CoordinatedStationError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="station_coordinated",
-                translation_placeholders={"station": name},
-            ) from err
-        except StationRefusedError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="station_refused",
-                translation_placeholders={
-                    "station": name,
-                    "code": err.code,
-                    "reason": err.diagnostic or "-",
-                },
-            ) from err
-        except StationError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="station_unreachable",
-                translation_placeholders={"station": name},
-            ) from err
 
     return handler
+
+
+@asynccontextmanager
+async def station_errors(station: Station) -> AsyncIterator[None]:
+    """Map the failures of a command to a station to translated errors."""
+    name = station.name
+    try:
+        yield
+    except IllegalTransitionError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="illegal_transition",
+            translation_placeholders={
+                "station": name,
+                "state": err.state.value,
+                "transition": err.transition.value,
+            },
+        ) from err
+    except InvalidSetpointError as err:
+        caps = station.capabilities
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.reason,
+            translation_placeholders={
+                "station": name,
+                "value": f"{err.setpoint_a:g}",
+                "min": f"{caps.min_current_a:g}",
+                "max": f"{caps.max_current_a:g}",
+                "max_discharge": f"{caps.max_discharge_a:g}",
+            },
+        ) from err
+    except CoordinatedStationError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="station_coordinated",
+            translation_placeholders={"station": name},
+        ) from err
+    except StationRefusedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="station_refused",
+            translation_placeholders={
+                "station": name,
+                "code": err.code,
+                "reason": err.diagnostic or "-",
+            },
+        ) from err
+    except StationError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="station_unreachable",
+            translation_placeholders={"station": name},
+        ) from err

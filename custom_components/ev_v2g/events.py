@@ -1,13 +1,21 @@
-"""The events a site fires, for automations: allocation changed and demand response."""
+"""The events a site fires, for automations: allocation, demand response and sessions."""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .const import EVENT_ALLOCATION_CHANGED, EVENT_DEMAND_RESPONSE
+from .const import (
+    EVENT_ALLOCATION_CHANGED,
+    EVENT_DEMAND_RESPONSE,
+    EVENT_SESSION_ENDED,
+    EVENT_SESSION_STARTED,
+)
 from .core.allocation import Allocation
+from .core.records import Session
+from .core.station import Station
 from .hub import SiteHub
+from .session_book import SessionBook, Totals
 from .sharing_inputs import DemandResponseState
 
 
@@ -47,3 +55,48 @@ def connect_events(hass: HomeAssistant, entry_id: str, hub: SiteHub) -> None:
 
     hub.sharing.on_allocation_changed = allocation_changed
     hub.sharing.on_demand_response = demand_response
+
+
+def connect_session_events(
+    hass: HomeAssistant, entry_id: str, hub: SiteHub, book: SessionBook
+) -> None:
+    """Fire ev_v2g_session_started and ev_v2g_session_ended, with what the session took."""
+
+    def common(station: Station, session: Session) -> dict[str, object]:
+        return {
+            "config_entry_id": entry_id,
+            "site": hub.site.name,
+            "station": station.name,
+            "station_id": station.key,
+            "session_id": session.id,
+            "resident": session.resident_name,
+            "resident_id": session.resident,
+            "user_id": session.authorization.user_id,
+            "authorized_by": session.authorization.kind.value,
+            "started": dt_util.utc_from_timestamp(session.started_at).isoformat(),
+        }
+
+    @callback
+    def started(station: Station, session: Session) -> None:
+        hass.bus.async_fire(EVENT_SESSION_STARTED, common(station, session))
+
+    @callback
+    def ended(station: Station, session: Session, totals: Totals) -> None:
+        ended_at = session.ended_at or session.started_at
+        hass.bus.async_fire(
+            EVENT_SESSION_ENDED,
+            {
+                **common(station, session),
+                "ended": dt_util.utc_from_timestamp(ended_at).isoformat(),
+                "reason": session.end_reason.value if session.end_reason else None,
+                "duration_min": round((ended_at - session.started_at) / 60, 1),
+                "energy_kwh": round(totals.import_wh / 1000, 3),
+                "exported_kwh": round(totals.export_wh / 1000, 3),
+                "cost": round(totals.cost, 2),
+                "credit": round(totals.credit, 2),
+                "currency": hass.config.currency,
+            },
+        )
+
+    book.on_session_started = started
+    book.on_session_ended = ended

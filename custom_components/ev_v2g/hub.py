@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import logging
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import aiocoap
 
@@ -29,11 +30,15 @@ from .const import (
     DEFAULT_RESERVE_SOC,
     DEFAULT_VOLTAGE,
 )
+from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
 from .power_sharing import PowerSharing
 from .sharing_inputs import SharingOptions
 from .transport.coap import CoapStationClient, create_context
+
+if TYPE_CHECKING:
+    from .session_book import SessionBook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -122,11 +127,14 @@ class SiteHub:
     def __init__(
         self,
         site: SiteConfig,
+        book: SessionBook,
         options: Mapping[str, Any] | None = None,
         residents: Mapping[str, Resident] | None = None,
     ) -> None:
         """Create an empty hub; start() adds the stations."""
         self.site = site
+        self.book = book
+        """The site's ledger bookkeeping."""
         self.residents: dict[str, Resident] = dict(residents or {})
         self.links: dict[str, CoapStationLink] = {}
         self.owners: dict[str, Resident | None] = {}
@@ -140,14 +148,22 @@ class SiteHub:
         """Stations by key (the station subentry id)."""
         return {key: link.station for key, link in self.links.items()}
 
-    async def start(self, stations: Mapping[str, StationSetup]) -> None:
-        """Open the site's CoAP context, observe every station and start sharing."""
+    async def start(
+        self,
+        stations: Mapping[str, StationSetup],
+        pending: Mapping[str, tuple[Session, Resident | None]] | None = None,
+    ) -> None:
+        """Open the site's CoAP context, observe every station and start sharing.
+
+        `pending` are the sessions on record at each station, settled at first contact.
+        """
         self._context = await create_context()
         phases: dict[str, frozenset[int]] = {}
         for key, setup in stations.items():
             link = CoapStationLink(
                 setup.station, CoapStationClient(self._context, setup.host, setup.port)
             )
+            link.pending_session = (pending or {}).get(key)
             self.links[key] = link
             self.owners[key] = self.residents.get(setup.owner or "")
             phases[key] = setup.supply_phases
@@ -173,21 +189,44 @@ class SiteHub:
         """The resident linked to a Home Assistant user."""
         return next((r for r in self.residents.values() if r.user_id == user_id), None)
 
-    async def set_charging(
-        self, key: str, on: bool, authorized_by: str, resident: Resident | None = None
-    ) -> None:
-        """Enable (authorize a session for `resident`) or disable a station.
+    def resident_named(self, name_or_key: str) -> Resident | None:
+        """A resident by subentry id or by name (case-insensitive)."""
+        if (resident := self.residents.get(name_or_key)) is not None:
+            return resident
+        wanted = name_or_key.strip().casefold()
+        return next((r for r in self.residents.values() if r.name.casefold() == wanted), None)
+
+    async def start_session(
+        self, key: str, authorization: Authorization, resident: Resident | None
+    ) -> Session:
+        """Close the relay and start an authorized session for `resident` (None = unassigned).
 
         Raises IllegalTransitionError before anything is sent when the life cycle forbids it.
         """
         link = self.links[key]
         station = link.station
-        station.check(Transition.ENABLE if on else Transition.DISABLE)
-        await link.set_switch(on)
-        if on:
-            station.enable(authorized_by, resident)
-        else:
-            station.disable()
+        station.check(Transition.ENABLE)
+        await link.set_switch(True)
+        session = Session(
+            id=Session.new_id(),
+            station=key,
+            resident=None if resident is None else resident.key,
+            resident_name=None if resident is None else resident.name,
+            authorization=authorization,
+            started_at=time.time(),
+        )
+        station.enable(session, resident)
+        station.observe_current()
+        station.notify()
+        return session
+
+    async def stop_session(self, key: str, reason: EndReason = EndReason.STOPPED) -> None:
+        """Open the relay and end the station's session."""
+        link = self.links[key]
+        station = link.station
+        station.check(Transition.DISABLE)
+        await link.set_switch(False)
+        station.disable(reason)
         station.observe_current()
         station.notify()
 

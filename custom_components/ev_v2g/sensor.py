@@ -25,6 +25,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .core.station import Station, StationState
 from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
 from .power_sharing import PowerSharing
+from .resident_sensor import RESIDENT_SENSORS, ResidentSensor
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -115,14 +116,15 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         always_available=True,
         value_fn=lambda station: station.state.value,
     ),
-    StationSensorDescription(
-        key="session_resident",
-        translation_key="session_resident",
-        value_fn=lambda station: (
-            station.resident.name if station.resident else station.authorized_by
-        ),
-    ),
 )
+
+UNASSIGNED = "unassigned"
+
+
+def _session_resident(station: Station) -> str | None:
+    if station.session is None:
+        return None
+    return station.session.resident_name or UNASSIGNED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,7 +181,24 @@ async def async_setup_entry(
     async_add_entities(
         SiteSensor(entry.runtime_data, entry, description) for description in SITE_SENSORS
     )
-    add_station_entities(entry, async_add_entities, StationSensor, SENSORS)
+    hub = entry.runtime_data
+    names = sorted(resident.name for resident in hub.residents.values())
+    session_resident = StationSensorDescription(
+        key="session_resident",
+        translation_key="session_resident",
+        device_class=SensorDeviceClass.ENUM,
+        options=[*names, UNASSIGNED],
+        value_fn=_session_resident,
+    )
+    add_station_entities(entry, async_add_entities, StationSensor, (*SENSORS, session_resident))
+    for key in hub.residents:
+        async_add_entities(
+            (
+                ResidentSensor(hub, entry.entry_id, key, description)
+                for description in RESIDENT_SENSORS
+            ),
+            config_subentry_id=key,
+        )
 
 
 class SiteSensor(EvV2gSiteEntity, SensorEntity):

@@ -40,7 +40,7 @@ CLEAR_DEMAND_RESPONSE_SCHEMA = vol.Schema(
 _NEEDS_POWER = (DemandResponseMode.LIMIT, DemandResponseMode.DISCHARGE)
 
 
-def _site(hass: HomeAssistant, call: ServiceCall) -> EvV2gConfigEntry:
+def site_entry(hass: HomeAssistant, call: ServiceCall) -> EvV2gConfigEntry:
     """The loaded site a call names, or a translated error."""
     entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
     entry: EvV2gConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
@@ -69,7 +69,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the site services."""
 
     async def set_demand_response(call: ServiceCall) -> None:
-        entry = _site(hass, call)
+        entry = site_entry(hass, call)
         mode = DemandResponseMode(call.data[ATTR_MODE])
         power_kw = call.data.get(ATTR_POWER)
         if mode in _NEEDS_POWER and not power_kw:
@@ -87,7 +87,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
 
     async def clear_demand_response(call: ServiceCall) -> None:
-        _site(hass, call).runtime_data.sharing.clear_demand_response(_source(call))
+        site_entry(hass, call).runtime_data.sharing.clear_demand_response(_source(call))
 
     hass.services.async_register(
         DOMAIN,

@@ -11,6 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 import pytest
 
 from custom_components.ev_v2g.core.meter import EnergyMeter
+from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind, Session
 from custom_components.ev_v2g.core.station import (
     CHARGING_THRESHOLD_A,
     Capabilities,
@@ -21,6 +22,28 @@ from custom_components.ev_v2g.core.station import (
     Telemetry,
     Transition,
 )
+
+
+def session_of(by: str) -> Session:
+    """A session authorized by `by`, for nobody in particular."""
+    return Session(
+        id=Session.new_id(),
+        station="s1",
+        resident=None,
+        resident_name=None,
+        authorization=Authorization(kind=AuthorizationKind.USER, by=by),
+        started_at=0.0,
+    )
+
+
+def authorized(station: Station) -> str | None:
+    """Who authorized the station's session, if it has one."""
+    return None if station.session is None else station.session.authorization.by
+
+
+def start_wh(station: Station) -> float | None:
+    """The import meter when the station's session started, if it has one."""
+    return None if station.session is None else station.session.import_start_wh
 
 S = StationState
 T = Transition
@@ -89,8 +112,8 @@ def station_in(state: StationState) -> Station:
     steps: dict[StationState, list[Callable[[Station], None]]] = {
         S.INITIALIZED: [],
         S.READY: [Station.connect],
-        S.ENABLED: [Station.connect, lambda s: s.enable("alice")],
-        S.CHARGING: [Station.connect, lambda s: s.enable("alice"), start_current],
+        S.ENABLED: [Station.connect, lambda s: s.enable(session_of("alice"))],
+        S.CHARGING: [Station.connect, lambda s: s.enable(session_of("alice")), start_current],
         S.UNAVAILABLE: [Station.connect, Station.contact_lost],
     }
     for step in steps[state]:
@@ -111,7 +134,7 @@ def fire(station: Station, transition: Transition) -> None:
         case T.CONNECT:
             station.connect()
         case T.ENABLE:
-            station.enable("bob")
+            station.enable(session_of("bob"))
         case T.DISABLE:
             station.disable()
         case T.CONTACT_LOST:
@@ -136,7 +159,7 @@ def test_transition(state: StationState, transition: Transition) -> None:
     """A legal transition reaches its state; an illegal one raises and changes nothing."""
     station = station_in(state)
     expected = EXPECTED[state, transition]
-    before = (station.state, station.authorized_by, station.session_start_wh)
+    before = (station.state, authorized(station), start_wh(station))
     assert station.can(transition) is (expected is not None)
 
     if expected is None:
@@ -146,7 +169,7 @@ def test_transition(state: StationState, transition: Transition) -> None:
         assert caught.value.state is state
         assert caught.value.transition is transition
         assert str(caught.value) == f"bay-1: cannot {transition.value} while {state.value}"
-        assert (station.state, station.authorized_by, station.session_start_wh) == before
+        assert (station.state, authorized(station), start_wh(station)) == before
     else:
         fire(station, transition)
         assert station.state is expected
@@ -180,9 +203,9 @@ def test_enable_records_who_and_the_meter_start() -> None:
     """Enabling opens a session: who authorized it and the import meter at that moment."""
     station = station_in(S.READY)
     station.energy_import.update(1500.0)
-    station.enable("alice")
-    assert station.authorized_by == "alice"
-    assert station.session_start_wh == 1500.0
+    station.enable(session_of("alice"))
+    assert authorized(station) == "alice"
+    assert start_wh(station) == 1500.0
     assert station.session_energy_wh == 0.0
 
 
@@ -190,8 +213,8 @@ def test_enable_before_any_energy_reading() -> None:
     """Without a meter reading the session has no start, so no session energy yet."""
     station = new_station()
     station.connect()
-    station.enable("alice")
-    assert station.session_start_wh is None
+    station.enable(session_of("alice"))
+    assert start_wh(station) is None
     assert station.session_energy_wh is None
 
 
@@ -201,15 +224,15 @@ def test_disable_ends_the_session(state: StationState) -> None:
     station = station_in(state)
     station.disable()
     assert station.state is S.READY
-    assert station.authorized_by is None
-    assert station.session_start_wh is None
+    assert authorized(station) is None
+    assert start_wh(station) is None
     assert station.session_energy_wh is None
 
 
 def test_session_energy_counts_imports_since_enable() -> None:
     """Session energy is the import meter's progress since the session began, across resets."""
     station = station_in(S.READY)
-    station.enable("alice")
+    station.enable(session_of("alice"))
     station.energy_import.update(1750.0)
     assert station.session_energy_wh == 750.0
     station.energy_import.restart_suspected = True
@@ -241,7 +264,7 @@ def test_enabled_starts_charging_above_the_threshold(
     station.telemetry.current_a = current_a
     station.observe_current()
     assert station.state is (S.CHARGING if charging else S.ENABLED)
-    assert station.authorized_by == "alice"
+    assert authorized(station) == "alice"
 
 
 @pytest.mark.parametrize("plugged", [True, None])
@@ -252,7 +275,7 @@ def test_charging_never_returns_to_enabled(plugged: bool | None) -> None:
     station.telemetry.plugged = plugged
     station.observe_current()
     assert station.state is S.CHARGING
-    assert station.authorized_by == "alice"
+    assert authorized(station) == "alice"
 
 
 def test_unplugging_ends_the_session() -> None:
@@ -262,8 +285,8 @@ def test_unplugging_ends_the_session() -> None:
     station.telemetry.current_a = 0.0
     station.observe_current()
     assert station.state is S.READY
-    assert station.authorized_by is None
-    assert station.session_start_wh is None
+    assert authorized(station) is None
+    assert start_wh(station) is None
 
 
 def test_unplugging_while_enabled_keeps_waiting() -> None:
@@ -294,8 +317,8 @@ def test_contact_lost_keeps_the_session(state: StationState) -> None:
     station.contact_lost()
     assert station.state is S.UNAVAILABLE
     assert not station.available
-    assert station.authorized_by == "alice"
-    assert station.session_start_wh == 1000.0
+    assert authorized(station) == "alice"
+    assert start_wh(station) == 1000.0
     station.energy_import.update(1200.0)
     assert station.session_energy_wh == 200.0
 
@@ -308,8 +331,8 @@ def test_reconnect_resumes_a_session_the_station_kept() -> None:
     station.telemetry.current_a = 0.0
     station.connect()
     states = [station.state]
-    assert station.authorized_by == "alice"
-    assert station.session_start_wh == 1000.0
+    assert authorized(station) == "alice"
+    assert start_wh(station) == 1000.0
     start_current(station)
     states.append(station.state)
     assert states == [S.ENABLED, S.CHARGING]
@@ -321,7 +344,7 @@ def test_reconnect_while_current_flows_resumes_charging() -> None:
     station.contact_lost()
     station.connect()
     assert station.state is S.CHARGING
-    assert station.authorized_by == "alice"
+    assert authorized(station) == "alice"
 
 
 @pytest.mark.parametrize("switch_on", [False, None])
@@ -332,8 +355,8 @@ def test_reconnect_with_relay_open_ends_the_session(switch_on: bool | None) -> N
     station.telemetry.switch_on = switch_on
     station.connect()
     assert station.state is S.READY
-    assert station.authorized_by is None
-    assert station.session_start_wh is None
+    assert authorized(station) is None
+    assert start_wh(station) is None
 
 
 def test_reconnect_without_a_session_is_ready() -> None:
@@ -343,7 +366,7 @@ def test_reconnect_without_a_session_is_ready() -> None:
     station.telemetry.current_a = 16.0
     station.connect()
     assert station.state is S.READY
-    assert station.authorized_by is None
+    assert authorized(station) is None
 
 
 # --- listeners ---------------------------------------------------------------------------------
@@ -476,7 +499,7 @@ def apply(station: Station, operation: str, current_a: float, plugged: bool, on:
             station.telemetry.switch_on = on
             station.connect()
         case "enable":
-            station.enable("alice")
+            station.enable(session_of("alice"))
         case "disable":
             station.disable()
         case "contact_lost":
@@ -504,7 +527,7 @@ def test_random_sequences_stay_in_the_graph(
     """Whatever happens, every step is a move of the life-cycle graph, refusals change nothing."""
     station = new_station()
     for operation, current_a, plugged, on in steps:
-        before = (station.state, station.authorized_by, station.session_start_wh)
+        before = (station.state, authorized(station), start_wh(station))
         refusal: IllegalTransitionError | None = None
         try:
             apply(station, operation, current_a, plugged, on)
@@ -512,7 +535,7 @@ def test_random_sequences_stay_in_the_graph(
             refusal = err
         if refusal is not None:
             assert refusal.state is before[0]
-            assert (station.state, station.authorized_by, station.session_start_wh) == before
+            assert (station.state, authorized(station), start_wh(station)) == before
         assert (before[0], station.state) in LEGAL_MOVES
         assert (before[0], station.state) != (S.CHARGING, S.ENABLED)
 
@@ -548,7 +571,7 @@ class StationLifeCycle(RuleBasedStateMachine):
     @rule(user=st.sampled_from(["alice", "bob"]))
     def enable(self, user: str) -> None:
         """Someone authorizes a session."""
-        self._do(T.ENABLE, lambda: self.station.enable(user))
+        self._do(T.ENABLE, lambda: self.station.enable(session_of(user)))
 
     @rule()
     def disable(self) -> None:
@@ -589,12 +612,12 @@ class StationLifeCycle(RuleBasedStateMachine):
         """Enabled and charging have a session; initialized and ready have none."""
         station = self.station
         if station.state in (S.ENABLED, S.CHARGING):
-            assert station.authorized_by is not None
+            assert authorized(station) is not None
             assert station.session_energy_wh is not None
             assert station.session_energy_wh >= 0
         if station.state in (S.INITIALIZED, S.READY):
-            assert station.authorized_by is None
-            assert station.session_start_wh is None
+            assert authorized(station) is None
+            assert start_wh(station) is None
 
 
 TestStationLifeCycle = StationLifeCycle.TestCase

@@ -144,7 +144,7 @@ class Usage:
     import_wh: float
     export_wh: float
     cost: float
-    """Σ imported kWh × price in force."""
+    """Σ imported kWh x price in force."""
     credit: float
-    """Σ exported kWh × credit rate in force."""
+    """Σ exported kWh x credit rate in force."""
     sessions: int

@@ -13,6 +13,7 @@ import math
 import time
 
 from .meter import EnergyMeter
+from .records import EndReason, Session
 from .resident import Resident
 
 # Below this magnitude the station is considered idle (measurement noise of a CT sensor).
@@ -126,13 +127,12 @@ class Station:
     energy_import: EnergyMeter = field(default_factory=EnergyMeter)
     energy_export: EnergyMeter = field(default_factory=EnergyMeter)
     state: StationState = StationState.INITIALIZED
-    authorized_by: str | None = None
+    session: Session | None = None
+    """The authorized session, from enable until it ends."""
     resident: Resident | None = None
     """Whom the session belongs to; None = unassigned."""
-    session_started_at: float | None = None
-    session_start_wh: float | None = None
-    session_export_start_wh: float | None = None
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _session_listeners: list[Callable[[Session], None]] = field(default_factory=list, repr=False)
 
     @property
     def available(self) -> bool:
@@ -140,20 +140,34 @@ class Station:
         return self.state not in (StationState.INITIALIZED, StationState.UNAVAILABLE)
 
     @property
+    def session_started_at(self) -> float | None:
+        """When the current session was authorized."""
+        return None if self.session is None else self.session.started_at
+
+    @property
     def session_energy_wh(self) -> float | None:
         """Energy imported since the current session started."""
-        if self.session_start_wh is None or self.energy_import.total_wh is None:
-            return None
-        return self.energy_import.total_wh - self.session_start_wh
+        return self._since_start(self.energy_import, "import_start_wh")
+
+    @property
+    def session_exported_wh(self) -> float | None:
+        """Energy given back since the current session started."""
+        return self._since_start(self.energy_export, "export_start_wh")
 
     @property
     def session_net_wh(self) -> float:
         """Energy charged minus energy given back in this session (0 when unknown)."""
-        imported = self.session_energy_wh or 0.0
-        exported = self.energy_export.total_wh
-        if self.session_export_start_wh is None or exported is None:
-            return imported
-        return imported - (exported - self.session_export_start_wh)
+        return (self.session_energy_wh or 0.0) - (self.session_exported_wh or 0.0)
+
+    def _since_start(self, meter: EnergyMeter, start: str) -> float | None:
+        begin = None if self.session is None else getattr(self.session, start)
+        if begin is None or meter.total_wh is None:
+            return None
+        return float(meter.total_wh - begin)
+
+    def add_session_listener(self, listener: Callable[[Session], None]) -> None:
+        """Call listener when a session starts (ended_at None) and when it ends."""
+        self._session_listeners.append(listener)
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener on every change of this station; returns a function that removes it."""
@@ -184,29 +198,32 @@ class Station:
         After a loss, a station whose relay is still closed resumes its session: a network blip
         must not end a session that the station itself kept going.
         """
-        resumed = self.state is StationState.UNAVAILABLE and self.authorized_by is not None
+        resumed = self.state is StationState.UNAVAILABLE and self.session is not None
         self._move(Transition.CONNECT, StationState.READY)
         if resumed and self.telemetry.switch_on:
             self.state = StationState.ENABLED
             self.observe_current()
         elif resumed:
-            self._end_session()
+            self._end_session(EndReason.CONTACT_LOST)
 
-    def enable(
-        self, authorized_by: str, resident: Resident | None = None, at: float | None = None
-    ) -> None:
-        """Authorize a session (for `resident`, if known) and let the vehicle charge."""
+    def enable(self, session: Session, resident: Resident | None = None) -> None:
+        """Start an authorized session (for `resident`, if known) and let the vehicle charge.
+
+        A session resumed after a restart keeps the meter readings it started from.
+        """
         self._move(Transition.ENABLE, StationState.ENABLED)
-        self.authorized_by = authorized_by
+        if session.import_start_wh is None:
+            session.import_start_wh = self.energy_import.total_wh
+        if session.export_start_wh is None:
+            session.export_start_wh = self.energy_export.total_wh
+        self.session = session
         self.resident = resident
-        self.session_started_at = time.time() if at is None else at
-        self.session_start_wh = self.energy_import.total_wh
-        self.session_export_start_wh = self.energy_export.total_wh
+        self._session_changed(session)
 
-    def disable(self) -> None:
+    def disable(self, reason: EndReason = EndReason.STOPPED) -> None:
         """Stop charging and end the session."""
         self._move(Transition.DISABLE, StationState.READY)
-        self._end_session()
+        self._end_session(reason)
 
     def contact_lost(self) -> None:
         """No notification in time: the station is unavailable (its session is kept)."""
@@ -220,11 +237,20 @@ class Station:
             self._move(Transition.VEHICLE_CHARGING, StationState.CHARGING)
         elif self.state is StationState.CHARGING and self.telemetry.plugged is False:
             self._move(Transition.SESSION_END, StationState.READY)
-            self._end_session()
+            self._end_session(EndReason.UNPLUGGED)
 
-    def _end_session(self) -> None:
-        self.authorized_by = None
+    def _end_session(self, reason: EndReason) -> None:
+        session = self.session
+        if session is None:
+            return
+        session.ended_at = time.time()
+        session.end_reason = reason
+        session.import_stop_wh = self.energy_import.total_wh
+        session.export_stop_wh = self.energy_export.total_wh
+        self.session = None
         self.resident = None
-        self.session_started_at = None
-        self.session_start_wh = None
-        self.session_export_start_wh = None
+        self._session_changed(session)
+
+    def _session_changed(self, session: Session) -> None:
+        for listener in list(self._session_listeners):
+            listener(session)
