@@ -104,7 +104,12 @@ async def test_only_owner_or_admin_may_start_a_session(
     assert state_of(hass, SWITCH) == "off"
     await _switch(hass, SERVICE_TURN_ON, Context(user_id=hass_admin_user.id))
     assert state_of(hass, SWITCH) == "on"
-    assert state_of(hass, RESIDENT) == hass_admin_user.name
+    assert state_of(hass, RESIDENT) == "unassigned"
+    attributes = hass.states.get(RESIDENT).attributes
+    assert (attributes["authorization"], attributes["authorized_by"]) == (
+        "user",
+        hass_admin_user.name,
+    )
 
 
 async def test_unplugging_ends_the_session(
@@ -114,7 +119,8 @@ async def test_unplugging_ends_the_session(
     await _limit(hass, 16)
     await _switch(hass, SERVICE_TURN_ON)
     await wait_for(hass, lambda: state_of(hass, STATE) == "charging", what="charging")
-    assert state_of(hass, RESIDENT) == "automation"
+    assert state_of(hass, RESIDENT) == "unassigned"
+    assert hass.states.get(RESIDENT).attributes["authorization"] == "automation"
     station_server.station.unplug()
     await wait_for(hass, lambda: state_of(hass, STATE) == "ready", what="session end")
     assert state_of(hass, SWITCH) == "off"

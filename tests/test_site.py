@@ -307,7 +307,9 @@ async def test_session_running_before_a_restart_is_taken_over(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await wait_for(hass, lambda: state_of(hass, "sensor.bay_1_state") == "charging")
-    assert state_of(hass, "sensor.bay_1_session_resident") == "restored"
+    assert state_of(hass, "sensor.bay_1_session_resident") == "unassigned"
+    resident = hass.states.get("sensor.bay_1_session_resident")
+    assert resident.attributes["authorization"] == "restored"
     await wait_for(hass, lambda: station_server.station.setpoint_ma == 32000, what="allocated")
     assert station_server.station.switch_on
     await hass.config_entries.async_unload(mock_config_entry.entry_id)

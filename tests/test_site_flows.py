@@ -83,9 +83,19 @@ def site(hass: HomeAssistant, ann: User) -> MockConfigEntry:
     return entry
 
 
-async def _options(hass: HomeAssistant, entry: MockConfigEntry, form: dict[str, Any]) -> Any:
+async def _options_step(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> Any:
+    """Open the options menu and choose a step."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "init"
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["sharing", "billing"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+
+
+async def _options(hass: HomeAssistant, entry: MockConfigEntry, form: dict[str, Any]) -> Any:
+    result = await _options_step(hass, entry, "sharing")
+    assert result["step_id"] == "sharing"
     return await hass.config_entries.options.async_configure(result["flow_id"], form)
 
 
@@ -107,7 +117,7 @@ async def test_options_form_suggests_current_options(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
     """The form suggests the stored options; an unset load sensor suggests nothing."""
-    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await _options_step(hass, site, "sharing")
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {}
     schema = result["data_schema"].schema
@@ -347,8 +357,8 @@ async def test_station_owner(
         ("options.error", {"safe_above_supply"}),
         ("config_subentries.resident.error", {"name_required", "tag_in_use", "user_in_use"}),
         ("config_subentries.resident.abort", {"already_configured", "reconfigure_successful"}),
-        ("options.step.init.data", set(options_form(load_sensor=LOAD))),
-        ("options.step.init.data_description", set(options_form(load_sensor=LOAD))),
+        ("options.step.sharing.data", set(options_form(load_sensor=LOAD))),
+        ("options.step.sharing.data_description", set(options_form(load_sensor=LOAD))),
         ("config_subentries.resident.step.user.data", set(resident_form())),
         ("config_subentries.resident.step.reconfigure.data", set(resident_form())),
         ("config_subentries.station.step.user.data", {"owner", "connected_phase"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -40,6 +41,7 @@ class StationSensorDescription(SensorEntityDescription):
     """A station sensor and how to read it."""
 
     value_fn: Callable[[Station], float | str | None]
+    attributes_fn: Callable[[Station], dict[str, Any]] | None = None
     always_available: bool = False
 
 
@@ -127,6 +129,18 @@ def _session_resident(station: Station) -> str | None:
     return station.session.resident_name or UNASSIGNED
 
 
+def _session_attributes(station: Station) -> dict[str, Any]:
+    """The session's id (for assign_session) and who authorized it."""
+    session = station.session
+    if session is None:
+        return {}
+    return {
+        "session_id": session.id,
+        "authorization": session.authorization.kind.value,
+        "authorized_by": session.authorization.by,
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class SiteSensorDescription(SensorEntityDescription):
     """A site sensor and how to read it."""
@@ -189,6 +203,7 @@ async def async_setup_entry(
         device_class=SensorDeviceClass.ENUM,
         options=[*names, UNASSIGNED],
         value_fn=_session_resident,
+        attributes_fn=_session_attributes,
     )
     add_station_entities(entry, async_add_entities, StationSensor, (*SENSORS, session_resident))
     for key in hub.residents:
@@ -226,6 +241,12 @@ class StationSensor(EvV2gStationEntity, SensorEntity):
         """The station's current value."""
         return self.entity_description.value_fn(self.station)
 
-    def snapshot(self) -> float | str | None:
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Particulars of the value, for the sensors that have some."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.station)
+
+    def snapshot(self) -> tuple[float | str | None, dict[str, Any] | None]:
         """What this sensor shows."""
-        return self.native_value
+        return self.native_value, self.extra_state_attributes

@@ -10,6 +10,7 @@ import pytest
 from custom_components.ev_v2g import power_sharing
 from custom_components.ev_v2g.const import CONTROL_MANUAL, LOAD_GRID_IMPORT
 from custom_components.ev_v2g.core.allocation import DemandResponseMode, Policy
+from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind, Session
 from custom_components.ev_v2g.core.resident import Resident
 from custom_components.ev_v2g.core.station import Capabilities, Station
 from custom_components.ev_v2g.power_sharing import PowerSharing
@@ -47,7 +48,15 @@ class FakeLink:
 
     def start_session(self, resident: Resident | None = None, at: float | None = None) -> None:
         """Authorize a session, as the switch does."""
-        self.station.enable("test", resident, at=at)
+        session = Session(
+            id=Session.new_id(),
+            station=self.station.key,
+            resident=None if resident is None else resident.key,
+            resident_name=None if resident is None else resident.name,
+            authorization=Authorization(kind=AuthorizationKind.USER, by="test"),
+            started_at=time.time() if at is None else at,
+        )
+        self.station.enable(session, resident)
         self.station.notify()
 
 
