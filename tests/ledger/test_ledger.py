@@ -314,3 +314,36 @@ def test_closed_ledger_refuses_work(ledger_url: str) -> None:
         ledger.usage(0.0, 1.0)
     with pytest.raises(LedgerError, match="not open"):
         ledger.last_readings()
+
+
+def test_session_usage(ledger: Ledger) -> None:
+    """A session's own totals so far: zeros before its first delta, None if unknown."""
+    ledger.write([session("s1"), session("s2", station="st2", resident=None)])
+    assert ledger.session_usage("ghost") is None
+    assert ledger.session_usage("s2") == Usage(
+        resident=None,
+        resident_name=None,
+        station="st2",
+        import_wh=0.0,
+        export_wh=0.0,
+        cost=0.0,
+        credit=0.0,
+        sessions=1,
+    )
+    ledger.write(
+        [
+            reading(1000.0, 0.0),
+            reading(1060.0, 1000.0, 0.0, price=0.3),
+            reading(1120.0, 1000.0, 500.0, credit_rate=0.2),
+            reading(1180.0, 1200.0, 500.0, session_id=None),
+        ]
+    )
+    usage = ledger.session_usage("s1")
+    assert usage is not None
+    assert (usage.resident, usage.station, usage.import_wh, usage.export_wh) == (
+        "ann",
+        "st1",
+        1000.0,
+        500.0,
+    )
+    assert (usage.cost, usage.credit) == (pytest.approx(0.3), pytest.approx(0.1))

@@ -15,8 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from .ledger_rows import apply, insert_readings, load_last_readings, reading_row, session_of
-from .ledger_schema import SCHEMA_VERSION, audit, migrate, readings, sessions
+from .ledger_rows import (
+    apply,
+    insert_readings,
+    load_last_readings,
+    reading_row,
+    session_of,
+    session_usage_query,
+    usage_of,
+    usage_query,
+)
+from .ledger_schema import SCHEMA_VERSION, audit, migrate, sessions
 from .records import AuditEntry, LedgerRecord, Reading, Session, Usage
 
 # Execution option naming the SQLite BEGIN flavour (IMMEDIATE for writes: no lock upgrade later).
@@ -162,36 +171,12 @@ class Ledger:
 
         A reading without a session, or whose session has no resident, is unassigned (None).
         """
-        resident = sessions.c.resident
-        query = (
-            sa.select(
-                resident,
-                sa.func.max(sessions.c.resident_name),
-                readings.c.station,
-                sa.func.sum(readings.c.import_delta_wh),
-                sa.func.sum(readings.c.export_delta_wh),
-                sa.func.sum(readings.c.cost),
-                sa.func.sum(readings.c.credit),
-                sa.func.count(sa.distinct(readings.c.session_id)),
-            )
-            .select_from(readings.outerjoin(sessions, readings.c.session_id == sessions.c.id))
-            .where(readings.c.at >= start, readings.c.at < end)
-            .group_by(resident, readings.c.station)
-            .order_by(resident, readings.c.station)
-        )
-        return [
-            Usage(
-                resident=row[0],
-                resident_name=row[1],
-                station=row[2],
-                import_wh=float(row[3]),
-                export_wh=float(row[4]),
-                cost=float(row[5]),
-                credit=float(row[6]),
-                sessions=int(row[7]),
-            )
-            for row in self._rows(query)
-        ]
+        return [usage_of(row) for row in self._rows(usage_query(start, end))]
+
+    def session_usage(self, session_id: str) -> Usage | None:
+        """One session's energy, cost and credit so far; None if the ledger does not hold it."""
+        rows = self._rows(session_usage_query(session_id))
+        return usage_of(rows[0]) if rows else None
 
     def sessions_between(self, start: float, end: float) -> list[Session]:
         """Sessions that overlap [start, end)."""

@@ -20,6 +20,7 @@ from .records import (
     Reading,
     Session,
     SessionClosed,
+    Usage,
 )
 
 
@@ -242,3 +243,75 @@ def load_last_readings(connection: sa.Connection) -> dict[str, Reading]:
         )
         for row in connection.execute(query)
     }
+
+
+def usage_query(start: float, end: float) -> sa.Select[Any]:
+    """One aggregate query: readings summed per session and station, then per resident.
+
+    Summing per session first keeps the join to sessions to a few rows instead of every reading.
+    """
+    per_session = (
+        sa.select(
+            readings.c.session_id,
+            readings.c.station,
+            sa.func.sum(readings.c.import_delta_wh).label("import_wh"),
+            sa.func.sum(readings.c.export_delta_wh).label("export_wh"),
+            sa.func.sum(readings.c.cost).label("cost"),
+            sa.func.sum(readings.c.credit).label("credit"),
+        )
+        .where(readings.c.at >= start, readings.c.at < end)
+        .group_by(readings.c.session_id, readings.c.station)
+        .subquery()
+    )
+    resident = sessions.c.resident
+    return (
+        sa.select(
+            resident,
+            sa.func.max(sessions.c.resident_name),
+            per_session.c.station,
+            sa.func.sum(per_session.c.import_wh),
+            sa.func.sum(per_session.c.export_wh),
+            sa.func.sum(per_session.c.cost),
+            sa.func.sum(per_session.c.credit),
+            sa.func.count(per_session.c.session_id),
+        )
+        .select_from(per_session.outerjoin(sessions, per_session.c.session_id == sessions.c.id))
+        .group_by(resident, per_session.c.station)
+        .order_by(resident, per_session.c.station)
+    )
+
+
+def session_usage_query(session_id: str) -> sa.Select[Any]:
+    """One session's readings summed, in the columns of `usage_query` (zeros if none yet)."""
+    columns = (
+        readings.c.import_delta_wh,
+        readings.c.export_delta_wh,
+        readings.c.cost,
+        readings.c.credit,
+    )
+    return (
+        sa.select(
+            sessions.c.resident,
+            sessions.c.resident_name,
+            sessions.c.station,
+            *(sa.func.coalesce(sa.func.sum(column), 0.0) for column in columns),
+            sa.literal(1),
+        )
+        .select_from(sessions.outerjoin(readings, readings.c.session_id == sessions.c.id))
+        .where(sessions.c.id == session_id)
+        .group_by(sessions.c.id, sessions.c.resident, sessions.c.resident_name, sessions.c.station)
+    )
+
+
+def usage_of(row: sa.Row[Any]) -> Usage:
+    """A usage from a row of `usage_query`."""
+    return Usage(
+        resident=row[0],
+        resident_name=row[1],
+        station=row[2],
+        import_wh=float(row[3]),
+        export_wh=float(row[4]),
+        cost=float(row[5]),
+        credit=float(row[6]),
+        sessions=int(row[7]),
+    )
