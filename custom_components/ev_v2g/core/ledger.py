@@ -15,16 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from .ledger_rows import (
-    apply,
-    insert_readings,
+from .ledger_queries import (
     load_last_readings,
-    reading_row,
     session_of,
     session_usage_query,
     usage_of,
     usage_query,
 )
+from .ledger_rows import apply, insert_readings, reading_row
 from .ledger_schema import SCHEMA_VERSION, audit, migrate, sessions
 from .records import AuditEntry, LedgerRecord, Reading, Session, Usage
 
