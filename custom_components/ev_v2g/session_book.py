@@ -7,7 +7,7 @@ the sessions and meters on record after a restart, so no kWh is lost or counted 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 import time
@@ -163,6 +163,8 @@ class SessionBook:
 
     def _station_changed(self, key: str) -> None:
         station = self.stations[key]
+        if not station.available:
+            return  # until first contact settles the session on record, energy has no owner yet
         last = self._last.get(key)
         if last is not None and time.time() - last.at < READING_INTERVAL:
             return
@@ -180,7 +182,7 @@ class SessionBook:
                 return  # resumed after a restart: already on record
             self._record(key, None)  # what came before belongs to no session
             self.sessions[session.id] = Totals()
-            self.writer.add(session)
+            self.writer.add(replace(session))  # as it starts: the station's copy changes later
             if self.on_session_started is not None:
                 self.on_session_started(station, session)
             return

@@ -1,0 +1,376 @@
+"""Sessions end to end over real UDP: who may start one, what the ledger books, the month sensors.
+
+A simulated station charges a real car model; the ledger is the real SQLite file of the site.
+"""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.auth.models import User
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_ON
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.ev_v2g import session_book
+from custom_components.ev_v2g.const import (
+    DOMAIN,
+    EVENT_SESSION_ENDED,
+    EVENT_SESSION_STARTED,
+    SUBENTRY_RESIDENT,
+)
+from custom_components.ev_v2g.core.records import Session, Usage
+from hardware.station_sim import StationServer
+
+from .common import number_of, state_of, wait_for
+from .conftest import SITE_DATA, station_subentry
+
+SWITCH = "switch.bay_1_charging"
+RESIDENT = "sensor.bay_1_session_resident"
+STATE = "sensor.bay_1_state"
+CONNECTED = "binary_sensor.bay_1_connectivity"
+PRICE = 0.30
+CREDIT = 0.10
+BILLING = {"tariff": "fixed", "price": PRICE, "credit_rate": CREDIT, "full_minutes": 0}
+
+
+@pytest.fixture(autouse=True)
+def every_change_is_a_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read the meter on every change, not once a minute, so seconds of charging are booked."""
+    monkeypatch.setattr(session_book, "READING_INTERVAL", 0)
+
+
+@pytest.fixture
+async def ann(hass: HomeAssistant, hass_owner_user: User) -> User:
+    """A plain (non-admin) user, linked to the resident Ann (the owner exists first)."""
+    return await hass.auth.async_create_user("Ann", group_ids=["system-users"])
+
+
+def resident(key: str, name: str, **data: Any) -> ConfigSubentryDataWithId:
+    """A resident subentry."""
+    return ConfigSubentryDataWithId(
+        data=MappingProxyType({"id_tags": [], "v2g_opt_in": False, **data}),
+        subentry_type=SUBENTRY_RESIDENT,
+        title=name,
+        unique_id=key,
+        subentry_id=key,
+    )
+
+
+@pytest.fixture
+def mock_config_entry(station_server: StationServer, ann: User) -> MockConfigEntry:
+    """A site with one station (no owner) and two residents; Ann is linked to a user."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        unique_id="garage",
+        data=SITE_DATA,
+        options=BILLING,
+        subentries_data=[
+            station_subentry("Bay 1", station_server.port),
+            resident("ann", "Ann", user_id=ann.id),
+            resident("ben", "Ben"),
+        ],
+    )
+
+
+@pytest.fixture
+async def site(hass: HomeAssistant, init_integration: MockConfigEntry) -> MockConfigEntry:
+    """The site once its station is in contact."""
+    await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON, what="contact")
+    return init_integration
+
+
+def station_device(hass: HomeAssistant) -> str:
+    """The device id of Bay 1."""
+    devices = dr.async_get(hass).devices.values()
+    return next(d.id for d in devices if d.name == "Bay 1")
+
+
+async def call(
+    hass: HomeAssistant, service: str, data: dict[str, Any], context: Context | None = None
+) -> Any:
+    """Call an ev_v2g service and wait for it."""
+    return await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        context=context,
+        return_response=service == "get_statement",
+    )
+
+
+async def switch(hass: HomeAssistant, service: str, context: Context | None = None) -> None:
+    """Turn the charging switch on or off."""
+    await hass.services.async_call(
+        "switch", service, {ATTR_ENTITY_ID: SWITCH}, blocking=True, context=context
+    )
+
+
+async def charge_a_little(hass: HomeAssistant, entry: MockConfigEntry, wh: float = 1.0) -> None:
+    """Let the car charge until the station's meter has moved by `wh`."""
+    meter = next(iter(entry.runtime_data.stations.values())).energy_import
+    start = meter.total_wh or 0.0
+    await wait_for(
+        hass, lambda: (meter.total_wh or 0.0) - start >= wh, within=10, what=f"{wh} Wh charged"
+    )
+
+
+async def usage(entry: MockConfigEntry) -> list[Usage]:
+    """Everything the ledger holds, by resident and station."""
+    writer = entry.runtime_data.book.writer
+    return await writer.async_read(writer.ledger.usage, 0.0, 1e12)
+
+
+async def stored(entry: MockConfigEntry, session_id: str) -> Session:
+    """A session as the ledger holds it."""
+    writer = entry.runtime_data.book.writer
+    session = await writer.async_read(writer.ledger.session, session_id)
+    assert session is not None
+    return session
+
+
+def by_resident(rows: list[Usage]) -> dict[str | None, float]:
+    """Wh imported by resident."""
+    totals: dict[str | None, float] = {}
+    for row in rows:
+        totals[row.resident] = totals.get(row.resident, 0.0) + row.import_wh
+    return totals
+
+
+async def test_linked_user_charges_as_their_resident_and_is_billed(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User
+) -> None:
+    """Ann's session is hers: events, the ledger, the audit and her month sensors agree."""
+    started = async_capture_events(hass, EVENT_SESSION_STARTED)
+    ended = async_capture_events(hass, EVENT_SESSION_ENDED)
+    context = Context(user_id=ann.id)
+    await switch(hass, SERVICE_TURN_ON, context)
+    assert state_of(hass, RESIDENT) == "Ann"
+    session_id = hass.states.get(RESIDENT).attributes["session_id"]
+    await charge_a_little(hass, site, wh=2.0)
+    await switch(hass, SERVICE_TURN_OFF, context)
+    await hass.async_block_till_done()
+
+    assert [e.data["resident"] for e in started] == ["Ann"]
+    assert started[0].data["user_id"] == ann.id
+    assert started[0].data["session_id"] == session_id
+    [event] = ended
+    assert event.data["reason"] == "stopped"
+    energy = event.data["energy_kwh"]
+    assert energy >= 0.002
+    assert event.data["cost"] == round(energy * PRICE, 2)
+
+    session = await stored(site, session_id)
+    assert (session.resident, session.end_reason) == ("ann", "stopped")
+    assert session.authorization.user_id == ann.id
+    assert session.authorization.context_id == context.id
+    assert session.import_stop_wh is not None
+    assert session.import_start_wh is not None
+    booked = by_resident(await usage(site))
+    assert booked["ann"] == pytest.approx(session.import_stop_wh - session.import_start_wh)
+    assert booked["ann"] / 1000 == pytest.approx(energy, abs=0.0005)
+    writer = site.runtime_data.book.writer
+    audit = await writer.async_read(writer.ledger.audit, session_id)
+    assert [entry.action for entry in audit] == ["session_started", "session_ended"]
+    assert audit[0].user_id == ann.id
+
+    assert number_of(hass, "sensor.ann_energy_charged_this_month") == pytest.approx(
+        booked["ann"] / 1000, abs=1e-4
+    )
+    cost = hass.states.get("sensor.ann_energy_cost_this_month")
+    assert float(cost.state) == pytest.approx(booked["ann"] / 1000 * PRICE, abs=1e-4)
+    assert cost.attributes["unit_of_measurement"] == hass.config.currency
+    assert cost.attributes["state_class"] == "total"
+    assert number_of(hass, "sensor.ben_energy_charged_this_month") == 0.0
+
+
+async def test_start_session_names_a_resident(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, hass_admin_user: User
+) -> None:
+    """Admins name any resident; a resident only themself; unknown names are refused."""
+    station = station_device(hass)
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(
+            hass, "start_session", {"station": station, "resident": "Ben"}, Context(user_id=ann.id)
+        )
+    assert raised.value.translation_key == "not_authorized"
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "start_session", {"station": station, "resident": "Zoe"})
+    assert raised.value.translation_key == "unknown_resident"
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "start_session", {"station": "no-such-device"})
+    assert raised.value.translation_key == "station_not_found"
+    assert state_of(hass, SWITCH) == "off"
+
+    ben_device = next(d.id for d in dr.async_get(hass).devices.values() if d.name == "Ben")
+    await call(
+        hass,
+        "start_session",
+        {"station": station, "resident": ben_device},
+        Context(user_id=hass_admin_user.id),
+    )
+    assert (state_of(hass, SWITCH), state_of(hass, RESIDENT)) == ("on", "Ben")
+    attributes = hass.states.get(RESIDENT).attributes
+    assert (attributes["authorization"], attributes["authorized_by"]) == (
+        "user",
+        hass_admin_user.name,
+    )
+    await call(hass, "stop_session", {"station": station})
+    assert state_of(hass, SWITCH) == "off"
+    assert state_of(hass, RESIDENT) == "unknown"
+
+
+async def test_a_session_needs_a_resident_when_the_site_has_residents(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """An automation cannot start an unowned station's session for nobody."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await switch(hass, SERVICE_TURN_ON)
+    assert raised.value.translation_key == "resident_required"
+    assert state_of(hass, SWITCH) == "off"
+    await call(hass, "start_session", {"station": station_device(hass), "resident": "ben"})
+    assert state_of(hass, RESIDENT) == "Ben"
+    assert hass.states.get(RESIDENT).attributes["authorization"] == "automation"
+
+
+async def test_restart_mid_session_loses_and_doubles_nothing(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, station_server: StationServer
+) -> None:
+    """Home Assistant restarts while Ann charges: the same session goes on, every Wh once."""
+    sim = station_server.station
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    session_id = hass.states.get(RESIDENT).attributes["session_id"]
+    await charge_a_little(hass, site, wh=1.0)
+    sim_at_start = sim.energy_import_wh - (
+        site.runtime_data.stations[next(iter(site.runtime_data.stations))].session_energy_wh or 0.0
+    )
+
+    assert await hass.config_entries.async_unload(site.entry_id)
+    await hass.async_block_till_done()
+    charged_while_down = sim.energy_import_wh
+    await wait_for(
+        hass, lambda: sim.energy_import_wh - charged_while_down >= 1.0, what="charging on"
+    )
+    assert await hass.config_entries.async_setup(site.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "Ann", what="session resumed")
+    assert hass.states.get(RESIDENT).attributes["session_id"] == session_id
+    await charge_a_little(hass, site, wh=1.0)
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    sim_at_stop = sim.energy_import_wh
+
+    session = await stored(site, session_id)
+    assert session.end_reason == "stopped"
+    assert session.import_stop_wh is not None
+    assert session.import_start_wh is not None
+    booked = by_resident(await usage(site))
+    in_session = session.import_stop_wh - session.import_start_wh
+    assert booked["ann"] == pytest.approx(in_session)
+    # What the station metered in the session, to within one notification's worth.
+    assert in_session == pytest.approx(sim_at_stop - sim_at_start, abs=0.5)
+
+
+async def test_station_counter_reset_mid_session(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, station_server: StationServer
+) -> None:
+    """A station whose counter restarts from zero: the lifetime total and the ledger go on."""
+    sim = station_server.station
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await charge_a_little(hass, site, wh=1.0)
+    station = next(iter(site.runtime_data.stations.values()))
+    before = station.energy_import.total_wh or 0.0
+    sim.energy_import_wh = 0.0
+    await charge_a_little(hass, site, wh=1.0)
+    assert (station.energy_import.total_wh or 0.0) > before
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    rows = await usage(site)
+    assert all(row.import_wh >= 0 for row in rows)
+    assert by_resident(rows)["ann"] >= 2.0
+    assert not math.isnan(number_of(hass, "sensor.ann_energy_charged_this_month"))
+
+
+async def test_statement_json_and_csv(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User
+) -> None:
+    """The month's statement lists both residents, balances, and is written as CSV on request."""
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await charge_a_little(hass, site, wh=1.0)
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    data = {"config_entry_id": site.entry_id, "shared_costs": 10.0}
+    statement = await call(hass, "get_statement", data)
+    assert statement["balanced"] is True
+    lines = {line["name"]: line for line in statement["residents"]}
+    assert set(lines) == {"Ann", "Ben"}
+    assert lines["Ann"]["import_kwh"] > 0
+    assert lines["Ben"]["import_kwh"] == 0
+    assert lines["Ann"]["shared"] + lines["Ben"]["shared"] == pytest.approx(10.0)
+    assert statement["unassigned"]["import_kwh"] == 0
+
+    written = await call(hass, "get_statement", {**data, "format": "csv"})
+    text = await hass.async_add_executor_job(_read, written["csv_path"])
+    assert text.splitlines()[0].startswith("resident,")
+    assert "Ann" in text
+
+    empty = await call(
+        hass, "get_statement", {"config_entry_id": site.entry_id, "period": "2020-01"}
+    )
+    assert empty["balanced"] is True
+    assert [line["import_kwh"] for line in empty["residents"]] == [0, 0]
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "get_statement", {"config_entry_id": site.entry_id, "period": "2026-13"})
+    assert raised.value.translation_key == "invalid_period"
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+async def test_assign_session_moves_its_energy(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    station_server: StationServer,
+    hass_admin_user: User,
+) -> None:
+    """A session found running at start-up is nobody's until Ben gets it; the audit says who."""
+    station_server.station.set_switch(True)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    site = mock_config_entry
+    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "unassigned", what="taken over")
+    assert hass.states.get(RESIDENT).attributes["authorization"] == "restored"
+    session_id = hass.states.get(RESIDENT).attributes["session_id"]
+    await charge_a_little(hass, site, wh=1.0)
+    admin = Context(user_id=hass_admin_user.id)
+    await switch(hass, SERVICE_TURN_OFF, admin)
+    await hass.async_block_till_done()
+    assert by_resident(await usage(site)).get("ben") is None
+
+    data = {"config_entry_id": site.entry_id, "session_id": session_id, "resident": "Ben"}
+    await call(hass, "assign_session", data, admin)
+    booked = by_resident(await usage(site))
+    assert booked["ben"] > 0
+    assert booked.get(None, 0.0) == 0.0
+    assert number_of(hass, "sensor.ben_energy_charged_this_month") == pytest.approx(
+        booked["ben"] / 1000, abs=1e-4
+    )
+    writer = site.runtime_data.book.writer
+    audit = await writer.async_read(writer.ledger.audit, session_id)
+    assigned = [entry for entry in audit if entry.action == "session_assigned"]
+    assert [entry.user_id for entry in assigned] == [hass_admin_user.id]
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "assign_session", {**data, "session_id": "nope"}, admin)
+    assert raised.value.translation_key == "unknown_session"
+    await hass.config_entries.async_unload(site.entry_id)
