@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from bench.machine import machine_facts
 from custom_components.ev_v2g.core import ledger_schema
-from custom_components.ev_v2g.core.billing import build_statement
+from custom_components.ev_v2g.core.billing import CostSplit, SharedCosts, build_statement
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import (
     Assignment,
@@ -46,6 +46,7 @@ RESIDENTS = {"ana": "Ana", "ben": "Ben", "chloe": "Chloé"}
 TOTAL_KWH_PER_READING = 2450 / 450_000
 SESSIONS_PER_READING = 300 / 450_000
 STEP_S = 60.0
+SHARED = SharedCosts(amount=45.0, split=CostSplit.ENERGY)
 
 
 @dataclass
@@ -208,7 +209,9 @@ def monthly(ledger: Ledger, periods: list[tuple[datetime, datetime]]) -> tuple[f
     unbalanced = 0
     for start, end in periods:
         usage = ledger.usage(start.timestamp(), end.timestamp())
-        statement = build_statement(start, end, usage, residents=RESIDENTS, currency="EUR")
+        statement = build_statement(
+            start, end, usage, residents=RESIDENTS, shared=SHARED, currency="EUR"
+        )
         unbalanced += not statement.balanced
     return usage_s, time.perf_counter() - started, unbalanced
 

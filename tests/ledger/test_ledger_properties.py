@@ -15,7 +15,7 @@ import random
 
 from hypothesis import given, settings, strategies as st
 
-from custom_components.ev_v2g.core.billing import build_statement
+from custom_components.ev_v2g.core.billing import SharedCosts, build_statement
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Assignment, LedgerRecord, Reading, Session
 
@@ -203,6 +203,7 @@ def test_statements_from_usage_balance(history: History) -> None:
         datetime.fromtimestamp(max(history.end, history.start + 1), UTC),
         usages,
         residents={"ann": "Ann", "bob": "Bob"},
+        shared=SharedCosts(amount=30.0),
         currency="EUR",
     )
     assert statement.balanced
