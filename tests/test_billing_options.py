@@ -48,36 +48,6 @@ PRICE_SENSOR = "sensor.spot_price"
 UNOPENABLE = "sqlite:////nonexistent-ev-v2g-folder/ledger.db"
 
 
-# Tests that open the billing step take one of these fixtures.
-FLOW_FIXTURES = {"site", "billed_site", "init_integration"}
-MONEY_STEP_BUG = (
-    "options_flow._money builds NumberSelectorConfig(step=0.0001), below the 1e-3 minimum "
-    "Home Assistant's NumberSelector accepts: billing_schema() raises vol.Invalid, so the "
-    "billing step cannot be shown"
-)
-
-
-def _billing_schema_builds() -> bool:
-    """Whether the billing form can be built at all (see MONEY_STEP_BUG)."""
-    try:
-        billing_schema("EUR")
-    except vol.Invalid:
-        return False
-    return True
-
-
-# The xfails of other bugs apply once the form builds (a static xfail would hide this one).
-FORM_BUILDS = _billing_schema_builds()
-
-
-@pytest.fixture(autouse=True)
-def _billing_form_broken(request: pytest.FixtureRequest) -> None:
-    """While the billing form cannot be built, the flow tests are expected to fail with it."""
-    if FLOW_FIXTURES & set(request.fixturenames) and not FORM_BUILDS:
-        mark = pytest.mark.xfail(strict=True, raises=vol.Invalid, reason=MONEY_STEP_BUG)
-        request.node.add_marker(mark, append=False)
-
-
 def billing_form(**extra: object) -> dict[str, object]:
     """What a user submits in the billing form (numbers as the frontend sends them)."""
     form = {"tariff": "fixed", "price": 0.3, "credit_rate": 0.1, "shared_costs": 50}
@@ -149,7 +119,6 @@ async def _submit(hass: HomeAssistant, entry: MockConfigEntry, form: dict[str, A
     return await hass.config_entries.options.async_configure(result["flow_id"], form)
 
 
-@pytest.mark.xfail(strict=True, raises=vol.Invalid, reason=MONEY_STEP_BUG)
 def test_billing_schema_builds() -> None:
     """The billing form's money fields have a step Home Assistant accepts."""
     schema = billing_schema("EUR").schema
@@ -328,16 +297,6 @@ async def test_ledger_that_cannot_open(
     assert site.options == SHARING
 
 
-@pytest.mark.xfail(
-    FORM_BUILDS,
-    strict=True,
-    raises=(sa.exc.ArgumentError, ImportError),
-    reason=(
-        "Ledger._create_engine (sa.make_url / sa.create_engine) runs outside _database_errors: "
-        "a malformed URL or a missing driver raises ArgumentError / NoSuchModuleError / "
-        "ModuleNotFoundError instead of LedgerError, so the options flow crashes"
-    ),
-)
 @pytest.mark.parametrize("url", ["notadb://x", "not a url", "mysql://ev@127.0.0.1/ev"])
 async def test_malformed_ledger_url(hass: HomeAssistant, site: MockConfigEntry, url: str) -> None:
     """A malformed ledger URL, or one without its driver, is refused like one that cannot open."""
@@ -404,16 +363,6 @@ async def test_price_change_applies_live(hass: HomeAssistant, billed_site: MockC
     assert hub.book.price.price_now() == 0.61
 
 
-@pytest.mark.xfail(
-    FORM_BUILDS,
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "__init__._structure compares entry.options.get(full_power_w / full_minutes) without "
-        "their defaults: the first billing save on a site without them (None -> 100 / 10) "
-        "reloads the site although the full-car rule did not change"
-    ),
-)
 async def test_first_billing_save_applies_live(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

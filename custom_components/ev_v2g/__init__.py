@@ -134,8 +134,8 @@ def _structure(entry: EvV2gConfigEntry) -> Any:
         dict(entry.data),
         entry.options.get(CONF_LOAD_SENSOR),
         entry.options.get(CONF_LEDGER_URL),
-        entry.options.get(CONF_FULL_POWER),
-        entry.options.get(CONF_FULL_MINUTES),
+        entry.options.get(CONF_FULL_POWER, DEFAULT_FULL_POWER),
+        entry.options.get(CONF_FULL_MINUTES, DEFAULT_FULL_MINUTES),
         {key: (s.title, dict(s.data)) for key, s in entry.subentries.items()},
     )
 

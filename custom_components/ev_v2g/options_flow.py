@@ -71,7 +71,7 @@ SHARING_SCHEMA = vol.Schema(
 
 
 def _money(unit: str, low: float = 0) -> NumberSelector:
-    config = NumberSelectorConfig(min=low, max=100_000, step=0.0001, mode=NumberSelectorMode.BOX)
+    config = NumberSelectorConfig(min=low, max=100_000, step="any", mode=NumberSelectorMode.BOX)
     config["unit_of_measurement"] = unit
     return NumberSelector(config)
 

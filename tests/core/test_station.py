@@ -45,6 +45,7 @@ def start_wh(station: Station) -> float | None:
     """The import meter when the station's session started, if it has one."""
     return None if station.session is None else station.session.import_start_wh
 
+
 S = StationState
 T = Transition
 

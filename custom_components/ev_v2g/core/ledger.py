@@ -97,7 +97,11 @@ class Ledger:
         """Connect, create or migrate the schema, and load every station's last reading."""
         if self._engine is not None:
             return
-        engine = self._create_engine()
+        try:
+            engine = self._create_engine()
+        except (sa.exc.ArgumentError, ImportError) as err:
+            # A malformed URL, or a dialect whose driver is not installed: no retry can help.
+            raise LedgerError(f"cannot use the ledger URL: {err}") from err
         try:
             with _database_errors():
                 version = _known_version(migrate(engine))
