@@ -17,8 +17,8 @@ from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .const import READING_INTERVAL
-from .core.billing import month_bounds
 from .core.meter import EnergyMeter
+from .core.period import month_bounds
 from .core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
 from .core.resident import Resident
 from .core.station import Station

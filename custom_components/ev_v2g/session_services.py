@@ -21,8 +21,9 @@ import voluptuous as vol
 
 from .authorization import authorize
 from .const import CONF_COST_SPLIT, CONF_SHARED_COSTS, DOMAIN
-from .core.billing import CostSplit, PeriodError, SharedCosts, build_statement, parse_period
+from .core.billing import CostSplit, SharedCosts, build_statement
 from .core.ledger import LedgerUnavailableError, UnknownSessionError
+from .core.period import PeriodError, parse_period
 from .core.records import Assignment
 from .core.resident import Resident
 from .errors import station_errors

@@ -14,15 +14,17 @@ import pytest
 from custom_components.ev_v2g.core.billing import (
     CSV_COLUMNS,
     CostSplit,
-    PeriodError,
-    PeriodReason,
     ResidentLine,
     SharedCosts,
     Statement,
     build_statement,
+    to_cents,
+)
+from custom_components.ev_v2g.core.period import (
+    PeriodError,
+    PeriodReason,
     month_bounds,
     parse_period,
-    to_cents,
 )
 from custom_components.ev_v2g.core.records import Usage
 

@@ -9,38 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 import io
 import math
-import re
 from typing import Any
 
 from .records import Usage
-from .tariff import Tariff, TariffError, TariffReason, TimeOfUse
-
-# The tariff's names too: billing is where Home Assistant code looks for prices.
-__all__ = [
-    "CSV_COLUMNS",
-    "TOTAL",
-    "UNASSIGNED",
-    "CostSplit",
-    "PeriodError",
-    "PeriodReason",
-    "ResidentLine",
-    "SharedCosts",
-    "Statement",
-    "Tariff",
-    "TariffError",
-    "TariffReason",
-    "TimeOfUse",
-    "build_statement",
-    "month_bounds",
-    "parse_period",
-    "to_cents",
-]
 
 UNASSIGNED = "unassigned"
 TOTAL = "total"
@@ -54,7 +31,6 @@ CSV_COLUMNS = (
     "net",
     "sessions",
 )
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 
 def to_cents(amount: float) -> int:
@@ -308,47 +284,3 @@ def _largest_remainder(cents: int, weights: Mapping[str, Fraction]) -> dict[str,
         shares[key] += 1
     sign = -1 if cents < 0 else 1
     return {key: sign * share for key, share in shares.items()}
-
-
-class PeriodReason(StrEnum):
-    """Why a period's text was refused."""
-
-    SYNTAX = "syntax"
-    MONTH = "month"
-    RANGE = "range"
-
-
-class PeriodError(ValueError):
-    """A period that cannot be used, with the reason and the text."""
-
-    def __init__(self, reason: PeriodReason, text: str) -> None:
-        """Keep the reason and the text for a translated message."""
-        super().__init__(f"{reason}: {text!r}")
-        self.reason = reason
-        self.text = text
-
-
-def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[first instant of the month, first instant of the next month) in `tz`.
-
-    A midnight skipped by a DST change becomes the instant the clocks jumped to.
-    """
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(next_year, next_month, 1, tzinfo=tz)
-    # Through UTC and back: a wall-clock time that does not exist becomes one that does.
-    return start.astimezone(UTC).astimezone(tz), end.astimezone(UTC).astimezone(tz)
-
-
-def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
-    """Read a month ("2026-11") as its bounds in `tz`."""
-    match = _MONTH.fullmatch(text.strip())
-    if match is None:
-        raise PeriodError(PeriodReason.SYNTAX, text)
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        raise PeriodError(PeriodReason.MONTH, text)
-    try:
-        return month_bounds(year, month, tz)
-    except (ValueError, OverflowError):
-        raise PeriodError(PeriodReason.RANGE, text) from None
