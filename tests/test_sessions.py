@@ -5,6 +5,7 @@ A simulated station charges a real car model; the ledger is the real SQLite file
 
 from __future__ import annotations
 
+from datetime import timedelta
 import math
 from types import MappingProxyType
 from typing import Any
@@ -16,7 +17,11 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.ev_v2g import session_book
 from custom_components.ev_v2g.const import (
@@ -374,3 +379,21 @@ async def test_assign_session_moves_its_energy(
         await call(hass, "assign_session", {**data, "session_id": "nope"}, admin)
     assert raised.value.translation_key == "unknown_session"
     await hass.config_entries.async_unload(site.entry_id)
+
+
+async def test_a_new_month_starts_from_zero(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the turn of the month the residents' sensors start again, with a new last_reset."""
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await charge_a_little(hass, site, wh=1.0)
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    sensor = "sensor.ann_energy_charged_this_month"
+    assert number_of(hass, sensor) > 0
+    _, end = site.runtime_data.book.month
+    monkeypatch.setattr(session_book, "this_month", lambda: (end, end + timedelta(days=30)))
+    async_fire_time_changed(hass, end + timedelta(seconds=1))
+    await wait_for(hass, lambda: number_of(hass, sensor) == 0.0, what="new month")
+    assert hass.states.get(sensor).attributes["last_reset"] == end.isoformat()
+    assert site.runtime_data.book.month == (end, end + timedelta(days=30))
