@@ -12,7 +12,13 @@ from typing import Any
 
 from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigSubentryDataWithId
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_ON
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    EVENT_HOMEASSISTANT_STOP,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_ON,
+)
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -23,13 +29,14 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ev_v2g import session_book
+from custom_components.ev_v2g import default_ledger_url, session_book
 from custom_components.ev_v2g.const import (
     DOMAIN,
     EVENT_SESSION_ENDED,
     EVENT_SESSION_STARTED,
     SUBENTRY_RESIDENT,
 )
+from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Session, Usage
 from hardware.station_sim import StationServer
 
@@ -397,3 +404,26 @@ async def test_a_new_month_starts_from_zero(
     await wait_for(hass, lambda: number_of(hass, sensor) == 0.0, what="new month")
     assert hass.states.get(sensor).attributes["last_reset"] == end.isoformat()
     assert site.runtime_data.book.month == (end, end + timedelta(days=30))
+
+
+async def test_home_assistant_stopping_writes_the_last_records(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User
+) -> None:
+    """A session started a moment before Home Assistant stops is on record after it."""
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    session_id = hass.states.get(RESIDENT).attributes["session_id"]
+    writer = site.runtime_data.book.writer
+    assert writer.queue  # not written yet: the batch waits for its flush delay
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert not writer.queue
+    ledger = Ledger(default_ledger_url(hass, site.entry_id))
+    await hass.async_add_executor_job(ledger.open)
+    try:
+        stored_session = await hass.async_add_executor_job(ledger.session, session_id)
+    finally:
+        await hass.async_add_executor_job(ledger.close)
+    assert stored_session is not None
+    assert stored_session.resident == "ann"
+    assert stored_session.ended_at is None  # still running: it resumes at the next start
+    assert await hass.config_entries.async_unload(site.entry_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
@@ -111,6 +111,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         follower = LoadSensorFollower(hass, entry.entry_id, entry.title, hub.sharing, sensor)
         entry.async_on_unload(follower.start())
     entry.async_on_unload(entry.add_update_listener(_async_update))
+
+    async def _async_stopping(_: Event) -> None:
+        """Home Assistant stops without unloading: write the ledger's last records now."""
+        await _async_close(hub)
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stopping))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -121,7 +127,10 @@ def default_ledger_url(hass: HomeAssistant, entry_id: str) -> str:
 
 
 async def _async_close(hub: SiteHub) -> None:
-    """Stop the stations, take their last readings and write them."""
+    """Stop the stations, take their last readings and write them (once)."""
+    if hub.closed:
+        return
+    hub.closed = True
     await hub.stop()
     hub.book.stop()
     await hub.book.writer.async_close()

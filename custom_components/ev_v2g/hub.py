@@ -135,6 +135,8 @@ class SiteHub:
         self.site = site
         self.book = book
         """The site's ledger bookkeeping."""
+        self.closed = False
+        """Set once the stations are stopped and the ledger closed (at unload or HA stop)."""
         self.residents: dict[str, Resident] = dict(residents or {})
         self.links: dict[str, CoapStationLink] = {}
         self.owners: dict[str, Resident | None] = {}
