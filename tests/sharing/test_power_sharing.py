@@ -226,6 +226,20 @@ async def test_manual_station_is_counted_and_left_alone() -> None:
     await sharing.stop()
 
 
+async def test_run_during_a_manual_command_does_not_undo_it() -> None:
+    """The user's setpoint still on its way when a run happens: the run sends nothing to it."""
+    manual = FakeLink("manual")
+    manual.delay = 0.2
+    sharing = sharing_of(manual)
+    sharing.set_control_mode("manual", CONTROL_MANUAL)
+    command = asyncio.create_task(manual.set_setpoint(16.0))
+    await settle()  # a run while the command is in flight, before any setpoint is known
+    await command
+    await asyncio.sleep(0.3)
+    assert manual.sent == [16.0]
+    await sharing.stop()
+
+
 async def test_rotation_wakes_the_allocator() -> None:
     """Under fair_share, the waiting car gets its turn when the period is over, with no event."""
     links = [FakeLink(key) for key in "abc"]
