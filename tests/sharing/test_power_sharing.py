@@ -104,13 +104,14 @@ async def test_lost_station_keeps_its_budget_until_its_lease_ends() -> None:
     sharing = sharing_of(lost, other, policy=Policy.FCFS)
     await settle()
     assert (lost.desired_setpoint_a, other.desired_setpoint_a) == (26.0, 6.0)
-    lost.station.telemetry.setpoint_until = int(time.time()) + 1
+    # Whole seconds, as a station reports them: +2 leaves at least one second of lease.
+    lost.station.telemetry.setpoint_until = int(time.time()) + 2
     lost.station.telemetry.fallback_a = 0.0
     lost.station.contact_lost()
     lost.station.notify()
     await settle()
     assert other.desired_setpoint_a == 6.0
-    await asyncio.sleep(1.2)
+    await asyncio.sleep(2.2)
     assert other.desired_setpoint_a == 32.0
     await sharing.stop()
 
