@@ -241,12 +241,10 @@ class PowerSharing:
         )
         self._rotation = allocation.rotation
         previous, self.allocation = self.allocation, allocation
-        # A manual station's current is the user's: a run racing their command must not undo it.
         changes = [
             (key, setpoint)
             for key, setpoint in allocation.setpoints.items()
             if self.targets[key].station.available
-            and self.control_modes.get(key) != CONTROL_MANUAL
             and self.targets[key].desired_setpoint_a != setpoint
         ]
         await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in changes))

@@ -23,6 +23,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .core.billing import UNASSIGNED
 from .core.station import Station, StationState
 from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
 from .power_sharing import PowerSharing
@@ -119,8 +120,6 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         value_fn=lambda station: station.state.value,
     ),
 )
-
-UNASSIGNED = "unassigned"
 
 
 def _session_resident(station: Station) -> str | None:

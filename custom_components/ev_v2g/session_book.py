@@ -103,8 +103,7 @@ class SessionBook:
     async def async_reload_month(self) -> None:
         """Recompute the residents' totals for the current month from the ledger."""
         self.month = this_month()
-        start, end = (moment.timestamp() for moment in self.month)
-        usages = await self.writer.async_read(self.writer.ledger.usage, start, end)
+        usages = await self.async_usage(*self.month)
         totals: dict[str | None, Totals] = {}
         for usage in usages:
             totals.setdefault(usage.resident, Totals()).add(usage)
@@ -112,6 +111,14 @@ class SessionBook:
         for listeners in self._listeners.values():
             for listener in list(listeners):
                 listener()
+
+    async def async_usage(self, start: datetime, end: datetime) -> list[Usage]:
+        """What each resident took and gave at each station in [start, end), from the ledger.
+
+        Raises LedgerUnavailableError when the database cannot be reached.
+        """
+        ledger = self.writer.ledger
+        return await self.writer.async_read(ledger.usage, start.timestamp(), end.timestamp())
 
     def start(self) -> None:
         """Follow every station, and the turn of the month."""

@@ -68,13 +68,13 @@ ASSIGN_SESSION_SCHEMA = vol.Schema(
 def _station(hass: HomeAssistant, device_id: str) -> tuple[SiteHub, str]:
     """The hub and key of the station a device id names."""
     device = dr.async_get(hass).async_get(device_id)
+    keys = {key for domain, key in device.identifiers if domain == DOMAIN} if device else set()
     for entry_id in device.config_entries if device else ():
         entry: EvV2gConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
             continue
-        for domain, key in device.identifiers if device else ():
-            if domain == DOMAIN and key in entry.runtime_data.stations:
-                return entry.runtime_data, key
+        if found := keys & entry.runtime_data.stations.keys():
+            return entry.runtime_data, found.pop()
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="station_not_found",
@@ -141,11 +141,8 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
             amount=float(call.data.get(ATTR_SHARED_COSTS, entry.options.get(CONF_SHARED_COSTS, 0))),
             split=CostSplit(call.data.get(ATTR_SPLIT, entry.options.get(CONF_COST_SPLIT, "equal"))),
         )
-        book = hub.book
         try:
-            usages = await book.writer.async_read(
-                book.writer.ledger.usage, start.timestamp(), end.timestamp()
-            )
+            usages = await hub.book.async_usage(start, end)
         except LedgerUnavailableError as err:
             raise _ledger_unavailable(hub, err) from err
         names = {key: resident.name for key, resident in hub.residents.items()}
