@@ -1,0 +1,1 @@
+"""Tests of the device triggers, conditions and actions."""
