@@ -29,6 +29,7 @@ from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util, ulid as ulid_util
+import yaml
 
 DOMAIN = "ev_v2g"
 USERNAME = "demo"
@@ -39,6 +40,19 @@ PERSON_VERSION = 2  # homeassistant.components.person.STORAGE_VERSION
 STATIONS = 4
 BASE_PORT = 5683
 SITE = {"name": "Demo garage", "supply_limit_a": 20, "phases": 1, "voltage_v": 230}
+# The PV-drop blueprint's inputs for the demo: blueprints/automation/ev_v2g/pv_drop_v2g.yaml.
+SITE_INPUT = "site"
+# The demo PV gives about 5.4 kW in sun and 0.6 kW under the cloud (config/packages/pv_demo.yaml);
+# one minute of sun again is enough to go back to normal in a demo.
+PV_DROP_INPUT: dict[str, Any] = {
+    "pv_sensor": "sensor.demo_pv_power",
+    "plugged_sensors": [
+        f"binary_sensor.station_{number}_vehicle_plugged" for number in range(1, STATIONS + 1)
+    ],
+    "low_power": 1500,
+    "discharge_power": 5,
+    "recovery_minutes": 1,
+}
 CONFIG_FLOW = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "config_flow.py"
 
 
@@ -82,9 +96,9 @@ def resident_subentry(name: str, v2g_opt_in: bool) -> dict[str, Any]:
     }
 
 
-def station_subentry(number: int, owner: str | None) -> dict[str, Any]:
+def station_subentry(number: int, owner: str | None, base_port: int) -> dict[str, Any]:
     """Return subentry `number` (1-based) as config_entries.ConfigSubentry.as_dict writes it."""
-    port = BASE_PORT + number - 1
+    port = base_port + number - 1
     return {
         "data": {
             "protocol": "coap",
@@ -104,14 +118,14 @@ def station_subentry(number: int, owner: str | None) -> dict[str, Any]:
     }
 
 
-def site_entry() -> dict[str, Any]:
+def site_entry(base_port: int) -> dict[str, Any]:
     """Return the demo site as config_entries.ConfigEntry.as_dict writes it."""
     now = dt_util.utcnow().isoformat()
     version, minor_version = flow_version()
     residents = [resident_subentry(name, opt_in) for name, opt_in in RESIDENTS]
     owners = [resident["subentry_id"] for resident in residents]
     stations = [
-        station_subentry(number, owners[number - 1] if number <= len(owners) else None)
+        station_subentry(number, owners[number - 1] if number <= len(owners) else None, base_port)
         for number in range(1, STATIONS + 1)
     ]
     return {
@@ -141,6 +155,33 @@ def site_entry() -> dict[str, Any]:
         "unique_id": None,
         "version": version,
     }
+
+
+def seed_automations(config_dir: Path, entry_id: str) -> str:
+    """Write automations.yaml with the PV-drop automation, unless it has automations already."""
+    path = config_dir / "automations.yaml"
+    if path.exists() and path.read_text(encoding="utf-8").strip() not in ("", "[]"):
+        return "automations.yaml has automations: left as is"
+    path.write_text(
+        yaml.safe_dump(demo_automations(entry_id), sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return "automations.yaml written: PV drop -> V2G on the simulated PV"
+
+
+def demo_automations(entry_id: str) -> list[dict[str, Any]]:
+    """The demo's automations, as the automation editor would save them."""
+    return [
+        {
+            "id": "ev_v2g_demo_pv_drop",
+            "alias": "PV drop → V2G (demo)",
+            "description": "Discharge the plugged V2G cars while a cloud is over the demo PV.",
+            "use_blueprint": {
+                "path": "ev_v2g/pv_drop_v2g.yaml",
+                "input": PV_DROP_INPUT | {SITE_INPUT: entry_id},
+            },
+        }
+    ]
 
 
 async def seed_owner(hass: HomeAssistant) -> str:
@@ -182,25 +223,33 @@ async def seed_onboarding(hass: HomeAssistant) -> str:
     return "onboarding marked done"
 
 
-async def seed_site(hass: HomeAssistant) -> str:
-    """Add the demo site with its stations, unless an ev_v2g entry exists already."""
+async def seed_site(hass: HomeAssistant, base_port: int) -> tuple[str, str]:
+    """Add the demo site with its stations, unless an ev_v2g entry exists already.
+
+    Returns what was done and the site's entry id.
+    """
     store: Store[dict[str, list[dict[str, Any]]]] = Store(
         hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR_VERSION
     )
     data = await store.async_load() or {"entries": []}
-    if any(entry["domain"] == DOMAIN for entry in data["entries"]):
-        return "ev_v2g entry exists: left as is"
-    data["entries"].append(site_entry())
+    for entry in data["entries"]:
+        if entry["domain"] == DOMAIN:
+            return "ev_v2g entry exists: left as is", str(entry["entry_id"])
+    entry = site_entry(base_port)
+    data["entries"].append(entry)
     await store.async_save(data)
-    return f"ev_v2g site {SITE['name']!r} with {STATIONS} stations created"
+    return f"ev_v2g site {SITE['name']!r} with {STATIONS} stations created", str(entry["entry_id"])
 
 
-async def seed(config_dir: Path) -> None:
+async def seed(config_dir: Path, base_port: int) -> None:
     """Seed config_dir with Home Assistant's own helpers, then flush their delayed writes."""
     hass = HomeAssistant(str(config_dir))
     await asyncio.gather(dr.async_load(hass), er.async_load(hass))
-    for step in (seed_owner, seed_onboarding, seed_site):
+    for step in (seed_owner, seed_onboarding):
         print(f"demo_seed: {await step(hass)}")
+    done, entry_id = await seed_site(hass, base_port)
+    print(f"demo_seed: {done}")
+    print(f"demo_seed: {seed_automations(config_dir, entry_id)}")
     # async_stop ignores a core that never ran, and only its stop writes the delayed saves
     # (the auth store's users): mark it running, then stop it the normal way.
     hass.set_state(CoreState.running)
@@ -211,10 +260,14 @@ def main() -> None:
     """Seed the config folder given on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config_dir", type=Path, help="Home Assistant's config folder")
-    config_dir: Path = parser.parse_args().config_dir.resolve()
+    parser.add_argument(
+        "--base-port", type=int, default=BASE_PORT, help=f"station 1's CoAP port ({BASE_PORT})"
+    )
+    args = parser.parse_args()
+    config_dir: Path = args.config_dir.resolve()
     (config_dir / ".storage").mkdir(parents=True, exist_ok=True)
     asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(seed(config_dir))
+    asyncio.run(seed(config_dir, args.base_port))
 
 
 if __name__ == "__main__":

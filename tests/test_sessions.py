@@ -427,3 +427,32 @@ async def test_home_assistant_stopping_writes_the_last_records(
     assert stored_session.resident == "ann"
     assert stored_session.ended_at is None  # still running: it resumes at the next start
     assert await hass.config_entries.async_unload(site.entry_id)
+
+
+async def test_a_session_found_running_at_an_owned_station_is_the_owners(
+    hass: HomeAssistant, station_server: StationServer, ann: User
+) -> None:
+    """A relay found closed at Ann's own station: the restored session, and its energy, are hers."""
+    station_server.station.set_switch(True)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        data=SITE_DATA,
+        options=BILLING,
+        subentries_data=[
+            station_subentry("Bay 1", station_server.port, owner="ann"),
+            resident("ann", "Ann", user_id=ann.id),
+            resident("ben", "Ben"),
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "Ann", what="taken over for Ann")
+    assert hass.states.get(RESIDENT).attributes["authorization"] == "restored"
+    await charge_a_little(hass, entry, wh=1.0)
+    await switch(hass, SERVICE_TURN_OFF)
+    await hass.async_block_till_done()
+    booked = by_resident(await usage(entry))
+    assert booked["ann"] >= 1.0
+    assert booked.get(None, 0.0) == 0.0
+    await hass.config_entries.async_unload(entry.entry_id)

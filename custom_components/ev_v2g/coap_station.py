@@ -40,6 +40,8 @@ class CoapStationLink:
         self.desired_setpoint_a: float | None = None
         self.pending_session: tuple[Session, Resident | None] | None = None
         """A session the ledger had open when Home Assistant stopped; settled at first contact."""
+        self.owner: Resident | None = None
+        """The station's owner: a session found running with none on record is theirs."""
         self._problems: set[tuple[str, str]] = set()
         self._ever_found = False
         self._refresh: asyncio.TimerHandle | None = None
@@ -179,7 +181,7 @@ class CoapStationLink:
             return
         if station.telemetry.switch_on:
             # Authorized before Home Assistant started: take the session over, do not pause it.
-            session, resident = pending or (_found_running(station.key), None)
+            session, resident = pending or (_found_running(station.key, self.owner), self.owner)
             station.enable(session, resident)
             station.observe_current()
         elif pending is not None:
@@ -242,13 +244,16 @@ class CoapStationLink:
             self._schedule_refresh(SETPOINT_REFRESH_MARGIN / 4)
 
 
-def _found_running(station: str) -> Session:
-    """A session found running with none on record: unassigned until someone assigns it."""
+def _found_running(station: str, owner: Resident | None) -> Session:
+    """A session found running with none on record: the station owner's, else unassigned.
+
+    An unassigned session stays so until someone assigns it (ev_v2g.assign_session).
+    """
     return Session(
         id=Session.new_id(),
         station=station,
-        resident=None,
-        resident_name=None,
+        resident=owner.key if owner else None,
+        resident_name=owner.name if owner else None,
         authorization=Authorization(kind=AuthorizationKind.RESTORED, by="restored"),
         started_at=time.time(),
     )

@@ -167,7 +167,7 @@ class SiteHub:
             )
             link.pending_session = (pending or {}).get(key)
             self.links[key] = link
-            self.owners[key] = self.residents.get(setup.owner or "")
+            self.owners[key] = link.owner = self.residents.get(setup.owner or "")
             phases[key] = setup.supply_phases
             link.start()
         self.sharing.supply_phases = phases

@@ -1,0 +1,1 @@
+"""The demo's dashboard in a real browser."""
