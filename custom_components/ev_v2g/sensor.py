@@ -37,6 +37,11 @@ def _kwh(wh: float | None) -> float | None:
     return None if wh is None else round(wh / 1000, 4)
 
 
+def _rounded(value: float | None, digits: int) -> float | None:
+    """A reading rounded for display, without the "-0" a tiny negative value would show."""
+    return None if value is None else round(value, digits) + 0.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class StationSensorDescription(SensorEntityDescription):
     """A station sensor and how to read it."""
@@ -54,7 +59,7 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=1,
-        value_fn=lambda station: station.telemetry.current_a,
+        value_fn=lambda station: _rounded(station.telemetry.current_a, 1),
     ),
     StationSensorDescription(
         key="voltage",
@@ -74,7 +79,7 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
-        value_fn=lambda station: station.telemetry.power_w,
+        value_fn=lambda station: _rounded(station.telemetry.power_w, 0),
     ),
     StationSensorDescription(
         key="energy_imported",

@@ -96,7 +96,7 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
         assert tile_state(page, "Plugged", "Station 1") == "Plugged in"
         assert tile_state(page, "Plugged", "Station 4") == "Unplugged"
         assert tile_state(page, "State", "Station 1") == "Charging"
-        assert tile_state(page, "Demand response") == "Normal"
+        assert tile_state(page, "DR mode") == "Normal"
         assert (watts(tile_state(page, "PV power")) or 0) > 5000
         page.screenshot(path=artifacts / "1-charging.png", full_page=True)
 
@@ -109,7 +109,7 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
         wait_for(
             page,
             "demand response in Discharge",
-            lambda: tile_state(page, "Demand response") == "Discharge",
+            lambda: tile_state(page, "DR mode") == "Discharge",
         )
         wait_for(page, "DR active", lambda: tile_state(page, "DR active") == "On")
         wait_for(
