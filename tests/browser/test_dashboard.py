@@ -96,6 +96,9 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
         assert tile_state(page, "Plugged", "Station 1") == "Plugged in"
         assert tile_state(page, "Plugged", "Station 4") == "Unplugged"
         assert tile_state(page, "State", "Station 1") == "Charging"
+        assert tile_state(page, "Resident", "Station 1") == "Flat 1A"
+        # Every card found its entity: a missing one shows a warning card instead.
+        assert page.locator("hui-warning").count() == 0
         assert tile_state(page, "DR mode") == "Normal"
         assert (watts(tile_state(page, "PV power")) or 0) > 5000
         page.screenshot(path=artifacts / "1-charging.png", full_page=True)
