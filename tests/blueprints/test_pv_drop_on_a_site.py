@@ -1,0 +1,144 @@
+"""pv_drop_v2g.yaml against a loaded site: the demand-response select really follows it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+import time
+
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from tests.common import state_of, wait_for
+
+from .conftest import UseBlueprint, settle
+
+PV = "sensor.pv_power"
+PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
+DR_SELECT = "select.garage_demand_response"
+DR_ACTIVE = "binary_sensor.garage_demand_response_active"
+
+
+async def _until(predicate: Callable[[], bool], what: str, within: float = 5.0) -> None:
+    """Wait (real time) for the site; never hass.async_block_till_done while a run waits."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def _dr(hass: HomeAssistant) -> tuple[str | None, str | None]:
+    state = hass.states.get(DR_SELECT)
+    return (None, None) if state is None else (state.state, state.attributes.get("source"))
+
+
+async def _pv(hass: HomeAssistant, watts: float) -> None:
+    hass.states.async_set(PV, str(watts), {"unit_of_measurement": "W", "device_class": "power"})
+    await settle(hass)
+
+
+async def _ten_minutes_later(hass: HomeAssistant) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10, seconds=5))
+    await settle(hass)
+
+
+async def _setup(hass: HomeAssistant, site: MockConfigEntry, use_blueprint: UseBlueprint) -> None:
+    await wait_for(hass, lambda: state_of(hass, PLUGGED) == "on", what="the car plugged")
+    await _pv(hass, 3000)
+    await use_blueprint(
+        "pv_drop_v2g.yaml",
+        {
+            "site": site.entry_id,
+            "plugged_sensors": [PLUGGED],
+            "pv_sensor": PV,
+            "discharge_power": 7,
+        },
+    )
+
+
+async def test_site_discharges_and_returns_to_normal(
+    hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
+) -> None:
+    """PV falls: the site's DR select goes to discharge (7 kW, pv_drop); recovered: normal."""
+    await _setup(hass, init_integration, use_blueprint)
+    assert _dr(hass) == ("normal", None)
+    await _pv(hass, 200)
+    await _until(lambda: _dr(hass) == ("discharge", "pv_drop"), "the discharge")
+    state = hass.states.get(DR_SELECT)
+    assert state is not None
+    assert state.attributes["power_kw"] == 7
+    assert state.attributes["until"] is None
+    assert state_of(hass, DR_ACTIVE) == "on"
+    await _pv(hass, 100)  # lower still: the request in force is ours, it is not made again
+    await _pv(hass, 800)
+    await _ten_minutes_later(hass)
+    await _until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
+    assert state_of(hass, DR_ACTIVE) == "off"
+
+
+async def test_a_request_made_by_someone_else_is_left_alone(
+    hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
+) -> None:
+    """Shed chosen by hand: a PV drop does not replace it, a recovery does not clear it."""
+    await _setup(hass, init_integration, use_blueprint)
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {ATTR_ENTITY_ID: DR_SELECT, "option": "shed"},
+        blocking=True,
+    )
+    assert _dr(hass) == ("shed", "manual")
+    await _pv(hass, 200)
+    await _pv(hass, 800)
+    await _ten_minutes_later(hass)
+    await asyncio.sleep(0.1)
+    assert _dr(hass) == ("shed", "manual")
+
+
+async def test_a_discharge_of_its_own_is_picked_up_after_a_reload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
+) -> None:
+    """Automations reloaded while its discharge is in force: it waits for the recovery again."""
+    await _setup(hass, init_integration, use_blueprint)
+    await hass.services.async_call(
+        "ev_v2g",
+        "set_demand_response",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "mode": "discharge",
+            "power": 3,
+            "source": "pv_drop",
+        },
+        blocking=True,
+    )
+    hass.bus.async_fire("automation_reloaded")
+    await settle(hass)
+    await _ten_minutes_later(hass)
+    await _until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
+
+
+async def test_no_pick_up_without_a_discharge_of_its_own(
+    hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
+) -> None:
+    """Someone else's discharge in force at a reload is not taken over."""
+    await _setup(hass, init_integration, use_blueprint)
+    await hass.services.async_call(
+        "ev_v2g",
+        "set_demand_response",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "mode": "discharge",
+            "power": 3,
+            "source": "grid",
+        },
+        blocking=True,
+    )
+    hass.bus.async_fire("automation_reloaded")
+    await settle(hass)
+    await _ten_minutes_later(hass)
+    await asyncio.sleep(0.1)
+    assert _dr(hass) == ("discharge", "grid")
