@@ -121,6 +121,7 @@ async def async_call_action_from_config(
     data = {ATTR_STATION: config[CONF_DEVICE_ID]}
     if resident := config.get(ATTR_RESIDENT):
         data[ATTR_RESIDENT] = resident
+    # start_session and stop_session are the services' names too.
     await hass.services.async_call(DOMAIN, kind, data, blocking=True, context=context)
 
 

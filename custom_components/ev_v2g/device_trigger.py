@@ -23,6 +23,8 @@ from homeassistant.const import (
     CONF_MODE,
     CONF_PLATFORM,
     CONF_TYPE,
+    STATE_OFF,
+    STATE_ON,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -49,7 +51,7 @@ SESSION_TRIGGERS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "car_full": (EVENT_SESSION_ENDED, {"reason": EndReason.FULL.value}),
 }
 # Trigger type -> the plugged sensor's state before and after.
-PLUG_TRIGGERS: Final = {"plugged_in": ("off", "on"), "unplugged": ("on", "off")}
+PLUG_TRIGGERS: Final = {"plugged_in": (STATE_OFF, STATE_ON), "unplugged": (STATE_ON, STATE_OFF)}
 STATION_TRIGGERS: Final = (*SESSION_TRIGGERS, *PLUG_TRIGGERS)
 DEMAND_RESPONSE_STARTED: Final = "demand_response_started"
 DEMAND_RESPONSE_ENDED: Final = "demand_response_ended"

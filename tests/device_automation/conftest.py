@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.components.device_automation.action import async_validate_action_config
 from homeassistant.const import STATE_ON
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
+from custom_components.ev_v2g import device_action
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import StationServer
 from tests.common import state_of, wait_for
@@ -22,6 +24,8 @@ from tests.conftest import SITE_DATA, station_subentry
 from tests.test_sessions import resident
 
 CONNECTED = "binary_sensor.bay_1_connectivity"
+SWITCH = "switch.bay_1_charging"
+RESIDENT = "sensor.bay_1_session_resident"
 # A car that draws under 100 W for a minute while it may charge is full.
 FULL_RULE = {"full_minutes": 1, "full_power_w": 100}
 
@@ -109,3 +113,9 @@ async def automate(hass: HomeAssistant, *automations: dict[str, Any]) -> None:
     ]
     assert await async_setup_component(hass, "automation", {"automation": config})
     await hass.async_block_till_done()
+
+
+async def run(hass: HomeAssistant, config: dict[str, Any], context: Context | None = None) -> None:
+    """Validate a device action and carry it out, as a script step does."""
+    valid = await async_validate_action_config(hass, config)
+    await device_action.async_call_action_from_config(hass, valid, {}, context)
