@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -68,3 +69,18 @@ async def settle(hass: HomeAssistant) -> None:
     del hass
     for _ in range(SETTLE_TURNS):
         await asyncio.sleep(0)
+
+
+async def until(predicate: Callable[[], bool], what: str, within: float = 5.0) -> None:
+    """Wait (real time) for a loaded site to get somewhere, without blocking on waiting runs."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def demand_response(hass: HomeAssistant, entity_id: str) -> tuple[str | None, str | None]:
+    """A site's demand-response mode and the source of the request, from its select."""
+    state = hass.states.get(entity_id)
+    return (None, None) if state is None else (state.state, state.attributes.get("source"))

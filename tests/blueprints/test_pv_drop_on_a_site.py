@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
-import time
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
@@ -14,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from tests.common import state_of, wait_for
 
-from .conftest import UseBlueprint, settle
+from .conftest import UseBlueprint, demand_response, settle, until
 
 PV = "sensor.pv_power"
 PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
@@ -22,18 +20,8 @@ DR_SELECT = "select.garage_demand_response"
 DR_ACTIVE = "binary_sensor.garage_demand_response_active"
 
 
-async def _until(predicate: Callable[[], bool], what: str, within: float = 5.0) -> None:
-    """Wait (real time) for the site; never hass.async_block_till_done while a run waits."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def _dr(hass: HomeAssistant) -> tuple[str | None, str | None]:
-    state = hass.states.get(DR_SELECT)
-    return (None, None) if state is None else (state.state, state.attributes.get("source"))
+    return demand_response(hass, DR_SELECT)
 
 
 async def _pv(hass: HomeAssistant, watts: float) -> None:
@@ -67,7 +55,7 @@ async def test_site_discharges_and_returns_to_normal(
     await _setup(hass, init_integration, use_blueprint)
     assert _dr(hass) == ("normal", None)
     await _pv(hass, 200)
-    await _until(lambda: _dr(hass) == ("discharge", "pv_drop"), "the discharge")
+    await until(lambda: _dr(hass) == ("discharge", "pv_drop"), "the discharge")
     state = hass.states.get(DR_SELECT)
     assert state is not None
     assert state.attributes["power_kw"] == 7
@@ -76,7 +64,7 @@ async def test_site_discharges_and_returns_to_normal(
     await _pv(hass, 100)  # lower still: the request in force is ours, it is not made again
     await _pv(hass, 800)
     await _ten_minutes_later(hass)
-    await _until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
+    await until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
     assert state_of(hass, DR_ACTIVE) == "off"
 
 
@@ -118,7 +106,7 @@ async def test_a_discharge_of_its_own_is_picked_up_after_a_reload(
     hass.bus.async_fire("automation_reloaded")
     await settle(hass)
     await _ten_minutes_later(hass)
-    await _until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
+    await until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
 
 
 async def test_no_pick_up_without_a_discharge_of_its_own(

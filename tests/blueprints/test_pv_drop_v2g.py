@@ -213,3 +213,23 @@ async def test_recovery_without_a_car_still_clears(
     await _pv(hass, 800)
     await _later(hass, freezer, minutes=10, seconds=1)
     assert len(site.clear) == 1
+
+
+async def test_recovery_interrupted_without_a_car_does_not_clear(
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+) -> None:
+    """With no car to start a new discharge, a new fall still starts the recovery time again."""
+    await _start(hass, use_blueprint)
+    await _pv(hass, 200)
+    await _plugged(hass, "off", "off")
+    await _pv(hass, 800)
+    await _later(hass, freezer, minutes=8)
+    await _pv(hass, 300)
+    await _later(hass, freezer, minutes=5)
+    assert site.clear == []
+    await _pv(hass, 800)
+    await _later(hass, freezer, minutes=9)
+    assert site.clear == []
+    await _later(hass, freezer, minutes=1, seconds=1)
+    assert len(site.clear) == 1
+    assert len(site.set) == 1
