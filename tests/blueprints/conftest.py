@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 import time
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "ev_v2g"
 
@@ -18,6 +21,7 @@ BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "ev_v2g"
 SETTLE_TURNS = 50
 
 type UseBlueprint = Callable[[str, dict[str, Any]], Awaitable[str]]
+type Later = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
@@ -80,7 +84,62 @@ async def until(predicate: Callable[[], bool], what: str, within: float = 5.0) -
         await asyncio.sleep(0.02)
 
 
+async def reload_automations(hass: HomeAssistant) -> None:
+    """Tell the automations they were reloaded, as `automation.reload` does, and settle."""
+    hass.bus.async_fire("automation_reloaded")
+    await settle(hass)
+
+
 def demand_response(hass: HomeAssistant, entity_id: str) -> tuple[str | None, str | None]:
     """A site's demand-response mode and the source of the request, from its select."""
     state = hass.states.get(entity_id)
     return (None, None) if state is None else (state.state, state.attributes.get("source"))
+
+
+def dr_attributes(hass: HomeAssistant, entity_id: str) -> Mapping[str, Any]:
+    """The attributes of a site's demand-response select (power_kw, until, ...)."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"no {entity_id}"
+    return state.attributes
+
+
+async def set_demand_response(hass: HomeAssistant, entry_id: str, **request: Any) -> None:
+    """Ask a loaded site for demand response, as another automation would."""
+    await hass.services.async_call(
+        "ev_v2g", "set_demand_response", {"config_entry_id": entry_id, **request}, blocking=True
+    )
+
+
+class SiteServices:
+    """The mocked ev_v2g demand-response services and what they were asked."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Register both services as mocks."""
+        self.set: list[ServiceCall] = async_mock_service(hass, "ev_v2g", "set_demand_response")
+        self.clear: list[ServiceCall] = async_mock_service(hass, "ev_v2g", "clear_demand_response")
+
+
+@pytest.fixture
+def site(hass: HomeAssistant) -> SiteServices:
+    """The mocked site services (no site is loaded)."""
+    return SiteServices(hass)
+
+
+@pytest.fixture
+def later(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Later:
+    """Move the frozen clock on by a timedelta's worth (minutes=..., seconds=...) and settle."""
+
+    async def step(**delta: float) -> None:
+        freezer.tick(timedelta(**delta))
+        async_fire_time_changed(hass)
+        await settle(hass)
+
+    return step
+
+
+async def recovery_ends_after(later: Later, site: SiteServices, minutes: float) -> None:
+    """Not cleared a second before `minutes` more have passed; cleared once a second after."""
+    await later(minutes=minutes, seconds=-1)
+    assert site.clear == []
+    await later(seconds=2)
+    assert len(site.clear) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -11,7 +12,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from tests.common import state_of, wait_for
 
-from .conftest import UseBlueprint, demand_response, settle, until
+from .conftest import (
+    UseBlueprint,
+    demand_response,
+    dr_attributes,
+    set_demand_response,
+    settle,
+    until,
+)
 
 DR_SELECT = "select.garage_demand_response"
 PRICE = "sensor.electricity_price"
@@ -31,26 +39,27 @@ async def _in_contact(hass: HomeAssistant) -> None:
     await wait_for(hass, lambda: state_of(hass, "binary_sensor.bay_1_connectivity") == "on")
 
 
+async def _price_signal(
+    hass: HomeAssistant, site: MockConfigEntry, use_blueprint: UseBlueprint, **inputs: Any
+) -> None:
+    """price_signal.yaml on the site, the price at 0.25 (between the default prices)."""
+    await _in_contact(hass)
+    await _set(hass, PRICE, 0.25)
+    await use_blueprint(
+        "price_signal.yaml", {"site": site.entry_id, "price_sensor": PRICE, **inputs}
+    )
+
+
 async def test_price_discharges_and_returns_to_normal(
     hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
 ) -> None:
     """High price: discharge at 6 kW (price_high); low price: normal (price_normal)."""
-    await _in_contact(hass)
-    await _set(hass, PRICE, 0.25)
-    await use_blueprint(
-        "price_signal.yaml",
-        {
-            "site": init_integration.entry_id,
-            "price_sensor": PRICE,
-            "response": "discharge",
-            "discharge_power": 6,
-        },
+    await _price_signal(
+        hass, init_integration, use_blueprint, response="discharge", discharge_power=6
     )
     await _set(hass, PRICE, 0.42)
     await until(lambda: _dr(hass) == ("discharge", "price_high"), "the discharge")
-    state = hass.states.get(DR_SELECT)
-    assert state is not None
-    assert state.attributes["power_kw"] == 6
+    assert dr_attributes(hass, DR_SELECT)["power_kw"] == 6
     await _set(hass, PRICE, 0.21)
     assert _dr(hass) == ("discharge", "price_high")
     await _set(hass, PRICE, 0.12)
@@ -61,21 +70,9 @@ async def test_price_leaves_someone_elses_request_alone(
     hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
 ) -> None:
     """A discharge for a PV drop in force: a high price does not make it shed, a low one stays."""
-    await _in_contact(hass)
-    await _set(hass, PRICE, 0.25)
-    await use_blueprint(
-        "price_signal.yaml", {"site": init_integration.entry_id, "price_sensor": PRICE}
-    )
-    await hass.services.async_call(
-        "ev_v2g",
-        "set_demand_response",
-        {
-            "config_entry_id": init_integration.entry_id,
-            "mode": "discharge",
-            "power": 3,
-            "source": "pv_drop",
-        },
-        blocking=True,
+    await _price_signal(hass, init_integration, use_blueprint)
+    await set_demand_response(
+        hass, init_integration.entry_id, mode="discharge", power=3, source="pv_drop"
     )
     await _set(hass, PRICE, 0.5)
     await _set(hass, PRICE, 0.1)
@@ -100,9 +97,7 @@ async def test_peak_limits_and_returns_to_normal(
     )
     await _set(hass, GRID, 14000)
     await until(lambda: _dr(hass) == ("limit", "peak_shaving"), "the limit")
-    state = hass.states.get(DR_SELECT)
-    assert state is not None
-    assert state.attributes["power_kw"] == 4
+    assert dr_attributes(hass, DR_SELECT)["power_kw"] == 4
     await _set(hass, GRID, 2000)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=5))
     await until(lambda: _dr(hass) == ("normal", "peak_over"), "back to normal")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_mock_service
 
-from .conftest import UseBlueprint, settle
+from .conftest import SiteServices, UseBlueprint, reload_automations, settle
 
 PRICE = "sensor.electricity_price"
 SITE = "01JSITEENTRY"
@@ -18,15 +17,6 @@ INPUTS: dict[str, Any] = {
     "high_price": 0.3,
     "low_price": 0.2,
 }
-
-
-@pytest.fixture
-def calls(hass: HomeAssistant) -> dict[str, list[ServiceCall]]:
-    """What the mocked site services were asked, by service."""
-    return {
-        service: async_mock_service(hass, "ev_v2g", service)
-        for service in ("set_demand_response", "clear_demand_response")
-    }
 
 
 async def _price(hass: HomeAssistant, value: float) -> None:
@@ -39,67 +29,70 @@ async def _start(hass: HomeAssistant, use_blueprint: UseBlueprint, **inputs: Any
     await use_blueprint("price_signal.yaml", {**INPUTS, **inputs})
 
 
-async def test_high_price_sheds_by_default(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, calls: dict[str, list[ServiceCall]]
+# The blueprint inputs chosen, and the request a high price makes with them.
+HIGH_PRICE_RESPONSES = {
+    "sheds_by_default": ({}, {"mode": "shed", "power": 0}),
+    "discharges_when_chosen": (
+        {"response": "discharge", "discharge_power": 6.5},
+        {"mode": "discharge", "power": 6.5},
+    ),
+}
+
+
+@pytest.mark.parametrize("response", HIGH_PRICE_RESPONSES.values(), ids=HIGH_PRICE_RESPONSES)
+async def test_high_price(
+    hass: HomeAssistant,
+    use_blueprint: UseBlueprint,
+    site: SiteServices,
+    response: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    """Above 0.30: shed, with no power, source price_high."""
-    await _start(hass, use_blueprint)
+    """Above 0.30: shed with no power, or discharge chosen: the cars give back the set power."""
+    inputs, expected = response
+    await _start(hass, use_blueprint, **inputs)
     await _price(hass, 0.3)  # at the high price, not above it
-    assert calls["set_demand_response"] == []
+    assert site.set == []
     await _price(hass, 0.31)
-    assert [call.data for call in calls["set_demand_response"]] == [
-        {"config_entry_id": SITE, "mode": "shed", "power": 0, "source": "price_high"}
-    ]
-
-
-async def test_high_price_discharges_when_chosen(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, calls: dict[str, list[ServiceCall]]
-) -> None:
-    """Discharge chosen: the cars give back the set power."""
-    await _start(hass, use_blueprint, response="discharge", discharge_power=6.5)
-    await _price(hass, 0.45)
-    assert [call.data for call in calls["set_demand_response"]] == [
-        {"config_entry_id": SITE, "mode": "discharge", "power": 6.5, "source": "price_high"}
+    assert [call.data for call in site.set] == [
+        {"config_entry_id": SITE, **expected, "source": "price_high"}
     ]
 
 
 async def test_low_price_back_to_normal_and_nothing_in_between(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, calls: dict[str, list[ServiceCall]]
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """Between the prices nothing happens either way; below 0.20 the site goes back to normal."""
     await _start(hass, use_blueprint)
     await _price(hass, 0.4)
     await _price(hass, 0.25)
     await _price(hass, 0.2)
-    assert calls["clear_demand_response"] == []
+    assert site.clear == []
     await _price(hass, 0.19)
-    assert [call.data for call in calls["clear_demand_response"]] == [
+    assert [call.data for call in site.clear] == [
         {"config_entry_id": SITE, "source": "price_normal"}
     ]
     await _price(hass, 0.22)
     await _price(hass, 0.29)
-    assert len(calls["set_demand_response"]) == 1
-    assert len(calls["clear_demand_response"]) == 1
+    assert len(site.set) == 1
+    assert len(site.clear) == 1
 
 
 async def test_high_price_not_above_low_price_does_nothing(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, calls: dict[str, list[ServiceCall]]
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """No hysteresis (high 0.2, low 0.3): the automation stops before acting."""
     await _start(hass, use_blueprint, high_price=0.2, low_price=0.3)
     await _price(hass, 0.5)
     await _price(hass, 0.1)
-    assert calls["set_demand_response"] == []
-    assert calls["clear_demand_response"] == []
+    assert site.set == []
+    assert site.clear == []
 
 
 async def test_start_looks_at_the_price_once(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, calls: dict[str, list[ServiceCall]]
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """A price already high when automations are reloaded (no crossing seen) sheds at once."""
     await _price(hass, 0.5)
     await use_blueprint("price_signal.yaml", INPUTS)
-    assert calls["set_demand_response"] == []
-    hass.bus.async_fire("automation_reloaded")
-    await settle(hass)
-    assert len(calls["set_demand_response"]) == 1
+    assert site.set == []
+    await reload_automations(hass)
+    assert len(site.set) == 1

@@ -12,7 +12,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from tests.common import state_of, wait_for
 
-from .conftest import UseBlueprint, demand_response, settle, until
+from .conftest import (
+    UseBlueprint,
+    demand_response,
+    dr_attributes,
+    reload_automations,
+    set_demand_response,
+    settle,
+    until,
+)
 
 PV = "sensor.pv_power"
 PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
@@ -56,10 +64,9 @@ async def test_site_discharges_and_returns_to_normal(
     assert _dr(hass) == ("normal", None)
     await _pv(hass, 200)
     await until(lambda: _dr(hass) == ("discharge", "pv_drop"), "the discharge")
-    state = hass.states.get(DR_SELECT)
-    assert state is not None
-    assert state.attributes["power_kw"] == 7
-    assert state.attributes["until"] is None
+    attributes = dr_attributes(hass, DR_SELECT)
+    assert attributes["power_kw"] == 7
+    assert attributes["until"] is None
     assert state_of(hass, DR_ACTIVE) == "on"
     await _pv(hass, 100)  # lower still: the request in force is ours, it is not made again
     await _pv(hass, 800)
@@ -87,25 +94,21 @@ async def test_a_request_made_by_someone_else_is_left_alone(
     assert _dr(hass) == ("shed", "manual")
 
 
+async def _reloaded_during_a_discharge(
+    hass: HomeAssistant, site: MockConfigEntry, use_blueprint: UseBlueprint, source: str
+) -> None:
+    """A discharge asked for by `source` in force when automations are reloaded; PV is high."""
+    await _setup(hass, site, use_blueprint)
+    await set_demand_response(hass, site.entry_id, mode="discharge", power=3, source=source)
+    await reload_automations(hass)
+    await _ten_minutes_later(hass)
+
+
 async def test_a_discharge_of_its_own_is_picked_up_after_a_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
 ) -> None:
     """Automations reloaded while its discharge is in force: it waits for the recovery again."""
-    await _setup(hass, init_integration, use_blueprint)
-    await hass.services.async_call(
-        "ev_v2g",
-        "set_demand_response",
-        {
-            "config_entry_id": init_integration.entry_id,
-            "mode": "discharge",
-            "power": 3,
-            "source": "pv_drop",
-        },
-        blocking=True,
-    )
-    hass.bus.async_fire("automation_reloaded")
-    await settle(hass)
-    await _ten_minutes_later(hass)
+    await _reloaded_during_a_discharge(hass, init_integration, use_blueprint, "pv_drop")
     await until(lambda: _dr(hass) == ("normal", "pv_recovered"), "back to normal")
 
 
@@ -113,20 +116,6 @@ async def test_no_pick_up_without_a_discharge_of_its_own(
     hass: HomeAssistant, init_integration: MockConfigEntry, use_blueprint: UseBlueprint
 ) -> None:
     """Someone else's discharge in force at a reload is not taken over."""
-    await _setup(hass, init_integration, use_blueprint)
-    await hass.services.async_call(
-        "ev_v2g",
-        "set_demand_response",
-        {
-            "config_entry_id": init_integration.entry_id,
-            "mode": "discharge",
-            "power": 3,
-            "source": "grid",
-        },
-        blocking=True,
-    )
-    hass.bus.async_fire("automation_reloaded")
-    await settle(hass)
-    await _ten_minutes_later(hass)
+    await _reloaded_during_a_discharge(hass, init_integration, use_blueprint, "grid")
     await asyncio.sleep(0.1)
     assert _dr(hass) == ("discharge", "grid")

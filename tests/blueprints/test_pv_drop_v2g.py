@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
-from .conftest import UseBlueprint, settle
+from .conftest import Later, SiteServices, UseBlueprint, recovery_ends_after, settle
 
 PV = "sensor.pv_power"
 PLUGGED = ["binary_sensor.bay_1_vehicle_plugged", "binary_sensor.bay_2_vehicle_plugged"]
@@ -27,35 +24,16 @@ INPUTS: dict[str, Any] = {
 }
 
 
-class Site:
-    """The mocked ev_v2g demand-response services and what they were asked."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Register both services as mocks."""
-        self.set: list[ServiceCall] = async_mock_service(hass, "ev_v2g", "set_demand_response")
-        self.clear: list[ServiceCall] = async_mock_service(hass, "ev_v2g", "clear_demand_response")
-
-
-@pytest.fixture
-def site(hass: HomeAssistant) -> Site:
-    """The mocked site services."""
-    return Site(hass)
-
-
-async def _pv(hass: HomeAssistant, watts: float) -> None:
-    hass.states.async_set(PV, str(watts), {"unit_of_measurement": "W", "device_class": "power"})
-    await settle(hass)
+async def _pv(hass: HomeAssistant, *readings: float) -> None:
+    """Report the PV power, one reading after the other."""
+    for watts in readings:
+        hass.states.async_set(PV, str(watts), {"unit_of_measurement": "W", "device_class": "power"})
+        await settle(hass)
 
 
 async def _plugged(hass: HomeAssistant, *states: str) -> None:
     for entity_id, state in zip(PLUGGED, states, strict=True):
         hass.states.async_set(entity_id, state, {"device_class": "plug"})
-    await settle(hass)
-
-
-async def _later(hass: HomeAssistant, freezer: FrozenDateTimeFactory, **delta: float) -> None:
-    freezer.tick(timedelta(**delta))
-    async_fire_time_changed(hass)
     await settle(hass)
 
 
@@ -67,8 +45,15 @@ async def _start(
     await use_blueprint("pv_drop_v2g.yaml", {**INPUTS, **inputs})
 
 
+async def _discharging_then_unplugged(hass: HomeAssistant, use_blueprint: UseBlueprint) -> None:
+    """PV fell below the level, the discharge started, then the car left."""
+    await _start(hass, use_blueprint)
+    await _pv(hass, 200)
+    await _plugged(hass, "off", "off")
+
+
 async def test_below_the_level_discharges(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """PV falls below 500 W with a car plugged: 7 kW discharge, source pv_drop, no end."""
     await _start(hass, use_blueprint)
@@ -87,7 +72,7 @@ async def test_below_the_level_discharges(
 
 
 async def test_maximum_duration_is_passed_on(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """A maximum duration goes with the request, so the site ends it by itself."""
     await _start(hass, use_blueprint, max_duration={"minutes": 30})
@@ -96,7 +81,7 @@ async def test_maximum_duration_is_passed_on(
 
 
 async def test_sudden_drop_discharges(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """4000 W to 1500 W at once (-62 %) is a sudden drop, though 1500 W is above the level."""
     await _start(hass, use_blueprint, pv=4000)
@@ -108,23 +93,23 @@ async def test_sudden_drop_discharges(
 
 
 async def test_sudden_drop_counts_from_the_last_report(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices, later: Later
 ) -> None:
     """The reading before must have been reported within the window; a re-report counts."""
     await _start(hass, use_blueprint, pv=4000)
-    await _later(hass, freezer, seconds=90)
+    await later(seconds=90)
     await _pv(hass, 1500)  # 4000 W was last reported 90 s ago: not within 60 s
     assert site.set == []
     await _pv(hass, 3600)
-    await _later(hass, freezer, seconds=50)
+    await later(seconds=50)
     await _pv(hass, 3600)  # the same value again: reported, not changed
-    await _later(hass, freezer, seconds=50)
+    await later(seconds=50)
     await _pv(hass, 1500)  # 100 s since it changed, 50 s since it was reported
     assert len(site.set) == 1
 
 
 async def test_no_car_plugged_no_discharge(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """Without a plugged car neither a fall below the level nor a sudden drop does anything."""
     await _start(hass, use_blueprint, pv=4000)
@@ -135,7 +120,7 @@ async def test_no_car_plugged_no_discharge(
 
 
 async def test_plugging_in_while_pv_is_low_discharges(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """A car plugged in while PV is already below the level starts the discharge."""
     await _start(hass, use_blueprint, pv=4000)
@@ -146,7 +131,7 @@ async def test_plugging_in_while_pv_is_low_discharges(
 
 
 async def test_plugging_in_while_pv_is_high_does_nothing(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices
 ) -> None:
     """A car plugged in in the sun is left to charge."""
     await _start(hass, use_blueprint, pv=4000)
@@ -155,81 +140,66 @@ async def test_plugging_in_while_pv_is_high_does_nothing(
 
 
 async def test_recovered_for_the_recovery_time_clears(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices, later: Later
 ) -> None:
     """Back at or above the level for 10 minutes: cleared once, source pv_recovered."""
     await _start(hass, use_blueprint)
     await _pv(hass, 200)
-    await _later(hass, freezer, minutes=30)  # still low: no recovery however long
+    await later(minutes=30)  # still low: no recovery however long
     assert site.clear == []
     await _pv(hass, 800)
-    await _later(hass, freezer, minutes=9)
+    await later(minutes=9)
     assert site.clear == []
     await _pv(hass, 900)  # a new reading above the level does not start the time again
-    await _later(hass, freezer, minutes=1, seconds=1)
+    await later(minutes=1, seconds=1)
     assert len(site.clear) == 1
     assert site.clear[0].data == {"config_entry_id": SITE, "source": "pv_recovered"}
     assert len(site.set) == 1
 
 
-async def test_recovery_interrupted_by_a_new_fall_does_not_clear(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize(
+    ("pv", "discharge", "interruption"),
+    [
+        pytest.param(3000, (200, 800), (300, 800), id="by_a_new_fall"),
+        pytest.param(4000, (1500,), (3000, 1000), id="by_a_sudden_drop"),
+    ],
+)
+async def test_recovery_interrupted_does_not_clear(
+    hass: HomeAssistant,
+    use_blueprint: UseBlueprint,
+    site: SiteServices,
+    later: Later,
+    pv: float,
+    discharge: tuple[float, ...],
+    interruption: tuple[float, ...],
 ) -> None:
-    """Falling below the level again before the 10 minutes starts the recovery time again."""
-    await _start(hass, use_blueprint)
-    await _pv(hass, 200)
-    await _pv(hass, 800)
-    await _later(hass, freezer, minutes=8)
-    await _pv(hass, 300)
-    await _pv(hass, 800)
-    await _later(hass, freezer, minutes=8)
-    assert site.clear == []
-    await _later(hass, freezer, minutes=2, seconds=1)
-    assert len(site.clear) == 1
-
-
-async def test_recovery_interrupted_by_a_sudden_drop_does_not_clear(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
-) -> None:
-    """A sudden drop above the level also starts the recovery time again."""
-    await _start(hass, use_blueprint, pv=4000)
-    await _pv(hass, 1500)
-    await _later(hass, freezer, minutes=8)
-    await _pv(hass, 3000)
-    await _pv(hass, 1000)
-    await _later(hass, freezer, minutes=8)
-    assert site.clear == []
-    await _later(hass, freezer, minutes=2, seconds=1)
-    assert len(site.clear) == 1
+    """A new fall below the level, or a sudden drop above it, starts the recovery time again."""
+    await _start(hass, use_blueprint, pv=pv)
+    await _pv(hass, *discharge)
+    await later(minutes=8)
+    await _pv(hass, *interruption)
+    await recovery_ends_after(later, site, minutes=10)
 
 
 async def test_recovery_without_a_car_still_clears(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices, later: Later
 ) -> None:
     """The car leaving during the discharge does not stop the site from going back to normal."""
-    await _start(hass, use_blueprint)
-    await _pv(hass, 200)
-    await _plugged(hass, "off", "off")
+    await _discharging_then_unplugged(hass, use_blueprint)
     await _pv(hass, 800)
-    await _later(hass, freezer, minutes=10, seconds=1)
-    assert len(site.clear) == 1
+    await recovery_ends_after(later, site, minutes=10)
 
 
 async def test_recovery_interrupted_without_a_car_does_not_clear(
-    hass: HomeAssistant, use_blueprint: UseBlueprint, site: Site, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, use_blueprint: UseBlueprint, site: SiteServices, later: Later
 ) -> None:
     """With no car to start a new discharge, a new fall still starts the recovery time again."""
-    await _start(hass, use_blueprint)
-    await _pv(hass, 200)
-    await _plugged(hass, "off", "off")
+    await _discharging_then_unplugged(hass, use_blueprint)
     await _pv(hass, 800)
-    await _later(hass, freezer, minutes=8)
+    await later(minutes=8)
     await _pv(hass, 300)
-    await _later(hass, freezer, minutes=5)
+    await later(minutes=5)
     assert site.clear == []
     await _pv(hass, 800)
-    await _later(hass, freezer, minutes=9)
-    assert site.clear == []
-    await _later(hass, freezer, minutes=1, seconds=1)
-    assert len(site.clear) == 1
+    await recovery_ends_after(later, site, minutes=10)
     assert len(site.set) == 1

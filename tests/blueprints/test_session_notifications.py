@@ -116,32 +116,30 @@ async def test_other_end_reason_with_v2g_export(
     assert "full" not in message
 
 
-async def test_only_the_chosen_resident(
+ONLY = {
+    # Bob's sessions and unassigned ones are not reported to Anna.
+    "the_chosen_resident": ({}, [("Bob", "full"), (None, "stopped")], ("Anna", "stopped")),
+    # Asked about a full car only: other ends are not reported.
+    "full": ({"notify_on": ["full"]}, [("Anna", "contact_lost")], ("Anna", "full")),
+}
+
+
+@pytest.mark.parametrize(("inputs", "left_out", "reported"), ONLY.values(), ids=ONLY)
+async def test_only(
     hass: HomeAssistant,
     use_blueprint: UseBlueprint,
     residents: dict[str, str],
     send_message: list[ServiceCall],
+    inputs: dict[str, Any],
+    left_out: list[tuple[str | None, str]],
+    reported: tuple[str, str],
 ) -> None:
-    """Bob's sessions and unassigned ones are not reported to Anna."""
-    await _for_anna(use_blueprint, residents)
-    await _fire(hass, _ended("Bob", "full"))
-    await _fire(hass, _ended(None, "stopped"))
+    """Only the chosen resident's sessions, and with notify_on only those ends, are reported."""
+    await _for_anna(use_blueprint, residents, **inputs)
+    for resident, reason in left_out:
+        await _fire(hass, _ended(resident, reason))
     assert send_message == []
-    await _fire(hass, _ended("Anna", "stopped"))
-    assert len(send_message) == 1
-
-
-async def test_only_full(
-    hass: HomeAssistant,
-    use_blueprint: UseBlueprint,
-    residents: dict[str, str],
-    send_message: list[ServiceCall],
-) -> None:
-    """Asked about a full car only: other ends are not reported."""
-    await _for_anna(use_blueprint, residents, notify_on=["full"])
-    await _fire(hass, _ended("Anna", "contact_lost"))
-    assert send_message == []
-    await _fire(hass, _ended("Anna", "full"))
+    await _fire(hass, _ended(*reported))
     assert len(send_message) == 1
 
 

@@ -77,6 +77,13 @@ def station_device(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return device_of(hass, station_key(entry))
 
 
+def device_by_role(hass: HomeAssistant, site: MockConfigEntry, role: str) -> str:
+    """The device id of "station" (Bay 1), "site", or a resident by key ("ann", "ben")."""
+    if role == "station":
+        return station_device(hass, site)
+    return device_of(hass, site.entry_id if role == "site" else role)
+
+
 def trigger(device_id: str, kind: str, **extra: Any) -> dict[str, Any]:
     """A device trigger as the automation editor writes it."""
     return {"platform": "device", "domain": DOMAIN, "device_id": device_id, "type": kind, **extra}
@@ -113,6 +120,16 @@ async def automate(hass: HomeAssistant, *automations: dict[str, Any]) -> None:
     ]
     assert await async_setup_component(hass, "automation", {"automation": config})
     await hass.async_block_till_done()
+
+
+async def automate_triggers(
+    hass: HomeAssistant, device_id: str, *kinds: str | tuple[str, dict[str, Any]]
+) -> None:
+    """Set up one recording automation per trigger of the device: a type, or a type and fields."""
+    typed = [(kind, {}) if isinstance(kind, str) else kind for kind in kinds]
+    await automate(
+        hass, *({"triggers": [trigger(device_id, kind, **extra)]} for kind, extra in typed)
+    )
 
 
 async def run(hass: HomeAssistant, config: dict[str, Any], context: Context | None = None) -> None:

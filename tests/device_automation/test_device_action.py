@@ -23,6 +23,7 @@ from .conftest import (
     SWITCH,
     action,
     automate,
+    device_by_role,
     device_of,
     run,
     station_device,
@@ -129,7 +130,7 @@ async def test_set_current_limit_without_the_number(
         ("station", "set_current_limit", {"current": "lots"}, vol.Invalid),
         ("station", "charge_harder", {}, vol.Invalid),
         ("site", "start_session", {}, InvalidDeviceAutomationConfig),
-        ("resident", "stop_session", {}, InvalidDeviceAutomationConfig),
+        ("ann", "stop_session", {}, InvalidDeviceAutomationConfig),
     ],
 )
 async def test_invalid_config(
@@ -141,11 +142,7 @@ async def test_invalid_config(
     error: type[Exception],
 ) -> None:
     """Fields a type does not take, missing or malformed ones, and the wrong device are refused."""
-    device_id = {
-        "station": station_device(hass, site),
-        "site": device_of(hass, site.entry_id),
-        "resident": device_of(hass, "ann"),
-    }[device]
+    device_id = device_by_role(hass, site, device)
     with pytest.raises(error):
         await async_validate_action_config(hass, action(device_id, kind, **extra))
 

@@ -17,7 +17,7 @@ from custom_components.ev_v2g.device_condition import SITE_CONDITIONS, STATION_C
 from hardware.station_sim import StationServer
 from tests.common import state_of, wait_for
 
-from .conftest import automate, condition, device_of, station_device, station_key
+from .conftest import automate, condition, device_by_role, device_of, station_device, station_key
 
 CHECK = "ev_v2g_test_check"
 
@@ -116,7 +116,7 @@ async def test_a_removed_entity_is_an_error(hass: HomeAssistant, site: MockConfi
         ("station", "is_full", {}, vol.Invalid),
         ("site", "is_plugged", {}, InvalidDeviceAutomationConfig),
         ("station", "demand_response_active", {}, InvalidDeviceAutomationConfig),
-        ("resident", "is_charging", {}, InvalidDeviceAutomationConfig),
+        ("ben", "is_charging", {}, InvalidDeviceAutomationConfig),
     ],
 )
 async def test_invalid_config(
@@ -128,12 +128,7 @@ async def test_invalid_config(
     error: type[Exception],
 ) -> None:
     """Unknown types, malformed fields and the wrong kind of device are refused."""
-    device_id = {
-        "station": station_device(hass, site),
-        "site": device_of(hass, site.entry_id),
-        "resident": device_of(hass, "ben"),
-    }[device]
     with pytest.raises(error):
         await ha_condition.async_validate_condition_config(
-            hass, condition(device_id, kind, **extra)
+            hass, condition(device_by_role(hass, site, device), kind, **extra)
         )

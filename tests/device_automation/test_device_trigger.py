@@ -20,15 +20,24 @@ from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED, EVENT_SE
 from hardware.station_sim import StationServer, Vehicle
 from tests.common import state_of, wait_for
 
-from .conftest import CONNECTED, automate, device_of, station_device, station_key, trigger
+from .conftest import (
+    CONNECTED,
+    automate,
+    automate_triggers,
+    device_of,
+    station_device,
+    station_key,
+    trigger,
+)
 
 PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
 POWER = "sensor.bay_1_power"
 
 
-async def call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> None:
-    """Call an ev_v2g service (as an automation would: no user)."""
+async def call(hass: HomeAssistant, service: str, **data: Any) -> None:
+    """Call an ev_v2g service (as an automation would: no user) and let the triggers run."""
     await hass.services.async_call(DOMAIN, service, data, blocking=True)
+    await hass.async_block_till_done()
 
 
 def fired(calls: list[ServiceCall], key: str = "platform") -> list[Any]:
@@ -41,17 +50,10 @@ async def test_session_triggers(
 ) -> None:
     """Started and ended fire for the station's sessions, not for another station's events."""
     station = station_device(hass, site)
-    await automate(
-        hass,
-        {"triggers": [trigger(station, "session_started")]},
-        {"triggers": [trigger(station, "session_ended")]},
-        {"triggers": [trigger(station, "car_full")]},
-    )
-    await call(hass, "start_session", {"station": station, "resident": "ben"})
-    await hass.async_block_till_done()
+    await automate_triggers(hass, station, "session_started", "session_ended", "car_full")
+    await call(hass, "start_session", station=station, resident="ben")
     assert [(run.data["platform"], run.data["station"]) for run in calls] == [("device", "Bay 1")]
-    await call(hass, "stop_session", {"station": station})
-    await hass.async_block_till_done()
+    await call(hass, "stop_session", station=station)
     assert fired(calls, "reason") == ["", "stopped"]
 
     elsewhere = {"config_entry_id": site.entry_id, "station_id": "another", "reason": "full"}
@@ -71,12 +73,8 @@ async def test_car_full(
 ) -> None:
     """A car that stops drawing ends its session as full: car full and session ended fire."""
     station = station_device(hass, site)
-    await automate(
-        hass,
-        {"triggers": [trigger(station, "car_full")]},
-        {"triggers": [trigger(station, "session_ended")]},
-    )
-    await call(hass, "start_session", {"station": station, "resident": "ben"})
+    await automate_triggers(hass, station, "car_full", "session_ended")
+    await call(hass, "start_session", station=station, resident="ben")
     await wait_for(hass, lambda: state_of(hass, "sensor.bay_1_state") == "charging")
     vehicle = station_server.station.vehicle
     assert vehicle is not None
@@ -95,11 +93,8 @@ async def test_plug_triggers(
 ) -> None:
     """Unplugging and plugging fire at once; with `for`, once the car has stayed plugged."""
     station = station_device(hass, site)
-    await automate(
-        hass,
-        {"triggers": [trigger(station, "unplugged")]},
-        {"triggers": [trigger(station, "plugged_in")]},
-        {"triggers": [trigger(station, "plugged_in", **{"for": {"seconds": 10}})]},
+    await automate_triggers(
+        hass, station, "unplugged", "plugged_in", ("plugged_in", {"for": {"seconds": 10}})
     )
     sim = station_server.station
     sim.unplug()
@@ -120,11 +115,7 @@ async def test_a_reload_is_not_a_plug(
 ) -> None:
     """The plugged sensor coming back after a reload (or lost contact) is no plug or unplug."""
     station = station_device(hass, site)
-    await automate(
-        hass,
-        {"triggers": [trigger(station, "plugged_in")]},
-        {"triggers": [trigger(station, "unplugged")]},
-    )
+    await automate_triggers(hass, station, "plugged_in", "unplugged")
     assert await hass.config_entries.async_reload(site.entry_id)
     await wait_for(hass, lambda: state_of(hass, CONNECTED) == "on", what="contact again")
     await wait_for(hass, lambda: state_of(hass, PLUGGED) == "on", what="plugged again")
@@ -136,29 +127,21 @@ async def test_demand_response_triggers(
 ) -> None:
     """Started fires when the site leaves normal (or enters the mode asked for); ended on return."""
     site_device = device_of(hass, site.entry_id)
-    await automate(
+    await automate_triggers(
         hass,
-        {"triggers": [trigger(site_device, "demand_response_started")]},
-        {"triggers": [trigger(site_device, "demand_response_started", mode="discharge")]},
-        {"triggers": [trigger(site_device, "demand_response_ended")]},
+        site_device,
+        "demand_response_started",
+        ("demand_response_started", {"mode": "discharge"}),
+        "demand_response_ended",
     )
     entry_id = site.entry_id
-    await call(
-        hass, "set_demand_response", {"config_entry_id": entry_id, "mode": "limit", "power": 5}
-    )
-    await hass.async_block_till_done()
+    await call(hass, "set_demand_response", config_entry_id=entry_id, mode="limit", power=5)
     assert fired(calls, "to") == ["limit"]
     # A new power for the same request is no new start.
-    await call(
-        hass, "set_demand_response", {"config_entry_id": entry_id, "mode": "limit", "power": 6}
-    )
-    await call(
-        hass, "set_demand_response", {"config_entry_id": entry_id, "mode": "discharge", "power": 3}
-    )
-    await hass.async_block_till_done()
+    await call(hass, "set_demand_response", config_entry_id=entry_id, mode="limit", power=6)
+    await call(hass, "set_demand_response", config_entry_id=entry_id, mode="discharge", power=3)
     assert fired(calls, "to") == ["limit", "discharge"]
-    await call(hass, "clear_demand_response", {"config_entry_id": entry_id})
-    await hass.async_block_till_done()
+    await call(hass, "clear_demand_response", config_entry_id=entry_id)
     assert [(run.data["from"], run.data["to"]) for run in calls[2:]] == [("discharge", "normal")]
 
 
@@ -168,12 +151,8 @@ async def test_demand_response_resumed_after_a_reload_is_no_start(
     """A request in force before a reload goes on after it: neither started nor ended fires."""
     site_device = device_of(hass, site.entry_id)
     entry_id = site.entry_id
-    await call(hass, "set_demand_response", {"config_entry_id": entry_id, "mode": "shed"})
-    await automate(
-        hass,
-        {"triggers": [trigger(site_device, "demand_response_started")]},
-        {"triggers": [trigger(site_device, "demand_response_ended")]},
-    )
+    await call(hass, "set_demand_response", config_entry_id=entry_id, mode="shed")
+    await automate_triggers(hass, site_device, "demand_response_started", "demand_response_ended")
     assert await hass.config_entries.async_reload(entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, "select.garage_demand_response") == "shed"
