@@ -235,10 +235,15 @@ class CoapStationLink:
         self._refreshing = asyncio.get_running_loop().create_task(self._refresh_setpoint())
 
     async def _refresh_setpoint(self) -> None:
-        if self.desired_setpoint_a is None or not self.station.available:
-            return
+        """Renew the lease of the setpoint wanted when our turn comes, not when we were started.
+
+        A setpoint asked for while this waited for the lock replaces the one to renew.
+        """
         try:
-            await self.set_setpoint(self.desired_setpoint_a)
+            async with self._setpoint_lock:
+                if self.desired_setpoint_a is None or not self.station.available:
+                    return
+                await self._send_setpoint(self.desired_setpoint_a)
         except StationError as err:
             _LOGGER.debug("%s: setpoint refresh failed: %s", self.station.name, err)
             self._schedule_refresh(SETPOINT_REFRESH_MARGIN / 4)

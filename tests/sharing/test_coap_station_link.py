@@ -33,3 +33,23 @@ async def test_a_newer_setpoint_is_never_overtaken_by_an_older_one() -> None:
     assert client.applied == [0.0, 16.0]
     assert link.desired_setpoint_a == 16.0
     await link.stop()
+
+
+async def test_a_lease_refresh_never_resends_a_setpoint_replaced_while_it_waited() -> None:
+    """Back in contact, the refresh of the old 0 A waits behind the user's 16 A: it sends 16 A.
+
+    The refresh used to read the setpoint before taking its turn, so the 0 A it had read went
+    out after the user's 16 A and stopped the car (seen after a station restart).
+    """
+    client = SlowFirstClient()
+    link = CoapStationLink(Station(key="k", name="Bay"), client)  # type: ignore[arg-type]
+    link.desired_setpoint_a = 0.0
+    link.station.connect()
+    user = asyncio.create_task(link.set_setpoint(16.0))  # takes the turn first, and is slow
+    await asyncio.sleep(0)
+    refresh = asyncio.create_task(link._refresh_setpoint())
+    await asyncio.gather(user, refresh)
+    assert client.applied[0] == 16.0
+    assert set(client.applied) == {16.0}
+    assert link.desired_setpoint_a == 16.0
+    await link.stop()
