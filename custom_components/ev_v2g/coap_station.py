@@ -206,13 +206,19 @@ class CoapStationLink:
         if reported != self.station.telemetry.switch_on:
             self.station.telemetry.switch_on = reported
 
-    async def set_setpoint(self, setpoint_a: float) -> None:
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
         """Send a setpoint with a lease and keep it refreshed.
 
         Setpoints go out one at a time, in the order they were asked for: the address lookup
-        aiocoap does per request could otherwise let an older one overtake a newer one.
+        aiocoap does per request could otherwise let an older one overtake a newer one. `unless`
+        is asked when this one's turn comes: the allocator's setpoint is dropped if the user took
+        the station over while it waited behind the user's own command.
         """
         async with self._setpoint_lock:
+            if unless is not None and unless():
+                return
             await self._send_setpoint(setpoint_a)
 
     async def _send_setpoint(self, setpoint_a: float) -> None:

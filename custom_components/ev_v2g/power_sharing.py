@@ -259,7 +259,9 @@ class PowerSharing:
     async def _send(self, key: str, setpoint_a: float) -> None:
         target = self.targets[key]
         try:
-            await target.set_setpoint(setpoint_a)
+            await target.set_setpoint(
+                setpoint_a, unless=lambda: self.control_modes.get(key) == CONTROL_MANUAL
+            )
         except StationError as err:
             if key not in self._failed:
                 _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)

@@ -6,7 +6,7 @@ for a station out of contact or in manual control, the budget it is counted at.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,8 +30,13 @@ class SetpointTarget(Protocol):
     station: Station
     desired_setpoint_a: float | None
 
-    async def set_setpoint(self, setpoint_a: float) -> None:
-        """Send a setpoint (with a lease the link keeps refreshed)."""
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
+        """Send a setpoint (with a lease the link keeps refreshed).
+
+        `unless`, asked when the setpoint's turn to go out comes, drops it if true.
+        """
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from custom_components.ev_v2g.coap_station import CoapStationLink
+from custom_components.ev_v2g.const import CONTROL_MANUAL
 from custom_components.ev_v2g.core.station import Station
+from custom_components.ev_v2g.power_sharing import PowerSharing
+from custom_components.ev_v2g.sharing_inputs import SharingOptions
 from custom_components.ev_v2g.transport.payloads import RegulatorState
 
 
@@ -52,4 +55,26 @@ async def test_a_lease_refresh_never_resends_a_setpoint_replaced_while_it_waited
     assert client.applied[0] == 16.0
     assert set(client.applied) == {16.0}
     assert link.desired_setpoint_a == 16.0
+    await link.stop()
+
+
+async def test_a_setpoint_computed_before_the_user_took_over_is_dropped() -> None:
+    """The allocator's 0 A, computed while coordinated, waits behind the user's 16 A: not sent.
+
+    The user's command can take the link's turn before the allocator's send starts (both in one
+    pass of the event loop); the 0 A then went out after the 16 A and stopped the car.
+    """
+    client = SlowFirstClient()
+    link = CoapStationLink(Station(key="k", name="Bay"), client)  # type: ignore[arg-type]
+    link.station.connect()
+    sharing = PowerSharing(
+        SharingOptions(supply_limit_a=32.0, phases=1, voltage_v=230.0), {"k": link}, {}
+    )
+    sharing.set_control_mode("k", CONTROL_MANUAL)
+    user = asyncio.create_task(link.set_setpoint(16.0))  # takes the turn first, and is slow
+    run = asyncio.create_task(sharing._send("k", 0.0))  # computed before the switch to manual
+    await asyncio.gather(user, run)
+    assert client.applied == [16.0]
+    assert link.desired_setpoint_a == 16.0
+    await sharing.stop()
     await link.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import time
 
 import pytest
@@ -37,9 +38,13 @@ class FakeLink:
         self.fail = False
         self.delay = 0.0
 
-    async def set_setpoint(self, setpoint_a: float) -> None:
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
         """Record the setpoint, or fail like a station that does not answer."""
         await asyncio.sleep(self.delay)
+        if unless is not None and unless():
+            return
         if self.fail:
             raise StationUnreachableError("no answer")
         self.sent.append(setpoint_a)
