@@ -48,7 +48,7 @@ async def authorize(
     if requested is not None:
         kind = AuthorizationKind.AUTOMATION if user is None else AuthorizationKind.USER
         return _authorization(kind, by, user_id, context_id), requested
-    if (owner := hub.owners.get(station_key)) is not None:
+    if (owner := hub.owner_of(station_key)) is not None:
         return _authorization(AuthorizationKind.OWNER, by, user_id, context_id), owner
     if not hub.residents:
         kind = AuthorizationKind.AUTOMATION if user is None else AuthorizationKind.USER

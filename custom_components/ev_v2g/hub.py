@@ -139,7 +139,6 @@ class SiteHub:
         """Set once the stations are stopped and the ledger closed (at unload or HA stop)."""
         self.residents: dict[str, Resident] = dict(residents or {})
         self.links: dict[str, CoapStationLink] = {}
-        self.owners: dict[str, Resident | None] = {}
         self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
         self.structure: Any = None
         """What the site was set up from; a change to it needs a reload."""
@@ -167,7 +166,7 @@ class SiteHub:
             )
             link.pending_session = (pending or {}).get(key)
             self.links[key] = link
-            self.owners[key] = link.owner = self.residents.get(setup.owner or "")
+            link.owner = self.residents.get(setup.owner or "")
             phases[key] = setup.supply_phases
             link.start()
         self.sharing.supply_phases = phases
@@ -182,6 +181,11 @@ class SiteHub:
         if self._context is not None:
             await self._context.shutdown()
             self._context = None
+
+    def owner_of(self, key: str) -> Resident | None:
+        """The resident who owns a station, if any."""
+        link = self.links.get(key)
+        return None if link is None else link.owner
 
     def link(self, key: str) -> CoapStationLink:
         """The link of a station."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import os
 from pathlib import Path
 import shutil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ARTIFACTS = ROOT / "artifacts" / "browser"
 
 
-def _missing(reason: str) -> None:
+def _missing(reason: str) -> NoReturn:
     """In CI the browser test must run: fail there; elsewhere skip with how to get it."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: .ci/run runs scripts/setup --browser, which installs it")
@@ -38,7 +38,6 @@ def chromium() -> str:
     path = os.environ.get("EV_V2G_CHROMIUM") or shutil.which("chromium")
     if path is None:
         _missing("Debian's chromium is not installed")
-    assert path is not None
     return path
 
 
