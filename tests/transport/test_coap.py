@@ -63,13 +63,13 @@ def test_client_defaults() -> None:
 def test_refused_error_text() -> None:
     """The message names the resource and the code, with the diagnostic when there is one."""
     with_text = StationRefusedError("regulator", "4.00", "setpoint out of range")
-    assert str(with_text) == "/regulator answered 4.00: setpoint out of range"
+    assert str(with_text) == "regulator answered 4.00: setpoint out of range"
     assert (with_text.resource, with_text.code, with_text.diagnostic) == (
         "regulator",
         "4.00",
         "setpoint out of range",
     )
-    assert str(StationRefusedError("energy", "4.04", "")) == "/energy answered 4.04"
+    assert str(StationRefusedError("energy", "4.04", "")) == "energy answered 4.04"
 
 
 def test_to_response() -> None:

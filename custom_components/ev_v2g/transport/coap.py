@@ -15,6 +15,7 @@ import aiocoap
 import aiocoap.error
 from aiocoap.numbers.constants import TransportTuning
 
+from .errors import StationError, StationRefusedError, StationUnreachableError
 from .payloads import (
     CF_JSON,
     REQUIRED_RESOURCE_TYPES,
@@ -39,25 +40,6 @@ class CommandTuning(TransportTuning):  # type: ignore[misc]
     ACK_TIMEOUT = 0.5
     ACK_RANDOM_FACTOR = 1.2
     MAX_RETRANSMIT = 3
-
-
-class StationError(Exception):
-    """Base class of station transport failures."""
-
-
-class StationUnreachableError(StationError):
-    """No answer from the station in time."""
-
-
-class StationRefusedError(StationError):
-    """The station answered with an error code (for example 4.00 or 4.03)."""
-
-    def __init__(self, resource: str, code: str, diagnostic: str) -> None:
-        """Keep the CoAP code and the station's diagnostic payload."""
-        super().__init__(f"/{resource} answered {code}: {diagnostic}".rstrip(": "))
-        self.resource = resource
-        self.code = code
-        self.diagnostic = diagnostic
 
 
 class NotAStationError(StationError):
