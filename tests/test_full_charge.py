@@ -18,7 +18,7 @@ from custom_components.ev_v2g.core.records import (
 )
 from custom_components.ev_v2g.core.station import Station
 from custom_components.ev_v2g.full_charge import FullChargeWatch, looks_full
-from custom_components.ev_v2g.transport.coap import StationUnreachableError
+from custom_components.ev_v2g.transport.errors import StationUnreachableError
 
 
 def charging_station(power_w: float | None, setpoint_a: float | None = 16.0) -> Station:

@@ -6,17 +6,17 @@ problem once, and sends commands with a lease that is refreshed before it expire
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 import logging
-import time
 
-from .const import SETPOINT_LEASE, SETPOINT_REFRESH_MARGIN
 from .core.meter import EnergyMeter, Reading
-from .core.records import Authorization, AuthorizationKind, EndReason, Session
+from .core.records import EndReason, Session
 from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
-from .transport.coap import CoapStationClient, Response, StationError, StationRefusedError
+from .session_settle import running_session, settle_sessions
+from .setpoint_lease import SetpointLease
+from .transport.coap import CoapStationClient, Response
+from .transport.errors import StationRefusedError
 from .transport.observer import StationObserver
 from .transport.payloads import (
     PayloadError,
@@ -37,16 +37,13 @@ class CoapStationLink:
         self.station = station
         self.client = client
         self.observer = StationObserver(client, self._notified, self._found, self._lost)
-        self.desired_setpoint_a: float | None = None
+        self.lease = SetpointLease(station, self._send_setpoint)
         self.pending_session: tuple[Session, Resident | None] | None = None
         """A session the ledger had open when Home Assistant stopped; settled at first contact."""
         self.owner: Resident | None = None
         """The station's owner: a session found running with none on record is theirs."""
         self._problems: set[tuple[str, str]] = set()
         self._ever_found = False
-        self._refresh: asyncio.TimerHandle | None = None
-        self._refreshing: asyncio.Task[None] | None = None
-        self._setpoint_lock = asyncio.Lock()
         self._decoders: dict[str, Callable[[Response], bool]] = {
             "current": self._on_current,
             "energy": self._on_energy,
@@ -59,14 +56,19 @@ class CoapStationLink:
         """Begin observing the station."""
         self.observer.start()
 
+    @property
+    def desired_setpoint_a(self) -> float | None:
+        """The setpoint we want at the station (its lease is kept renewed)."""
+        return self.lease.desired_setpoint_a
+
+    @property
+    def connected(self) -> bool:
+        """Whether the station answers its observations."""
+        return self.observer.connected
+
     async def stop(self) -> None:
-        """Stop observing and refreshing."""
-        if self._refresh is not None:
-            self._refresh.cancel()
-            self._refresh = None
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            await asyncio.gather(self._refreshing, return_exceptions=True)
+        """Stop observing and renewing."""
+        await self.lease.stop()
         await self.observer.stop()
 
     # --- notifications -------------------------------------------------------------------------
@@ -170,24 +172,15 @@ class CoapStationLink:
         if first:
             self._settle_sessions()
         station.notify()
-        if self.desired_setpoint_a is not None:
-            self._schedule_refresh(0)
+        self.lease.renew_soon()
 
     def _settle_sessions(self) -> None:
-        """At first contact: resume the session on record, or take over one found running."""
-        station = self.station
+        """At first contact: a session found running with none on record is the owner's."""
         pending, self.pending_session = self.pending_session, None
-        if not station.can(Transition.ENABLE):
-            return
-        if station.telemetry.switch_on:
-            # Authorized before Home Assistant started: take the session over, do not pause it.
-            session, resident = pending or (_found_running(station.key, self.owner), self.owner)
-            station.enable(session, resident)
-            station.observe_current()
-        elif pending is not None:
-            # The session on record ended while we were away.
-            station.enable(*pending)
-            station.disable(EndReason.CONTACT_LOST)
+        owner = self.owner
+        settle_sessions(
+            self.station, pending, lambda: (running_session(self.station.key, owner), owner)
+        )
 
     def _lost(self, reason: str) -> None:
         _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
@@ -209,62 +202,12 @@ class CoapStationLink:
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
     ) -> None:
-        """Send a setpoint with a lease and keep it refreshed.
+        """Send a setpoint with a lease and keep it renewed (see SetpointLease.set)."""
+        await self.lease.set(setpoint_a, unless=unless)
 
-        Setpoints go out one at a time, in the order they were asked for: the address lookup
-        aiocoap does per request could otherwise let an older one overtake a newer one. `unless`
-        is asked when this one's turn comes: the allocator's setpoint is dropped if the user took
-        the station over while it waited behind the user's own command.
-        """
-        async with self._setpoint_lock:
-            if unless is not None and unless():
-                return
-            await self._send_setpoint(setpoint_a)
-
-    async def _send_setpoint(self, setpoint_a: float) -> None:
-        until = int(time.time()) + SETPOINT_LEASE
+    async def _send_setpoint(self, setpoint_a: float, until: int) -> None:
         regulator = await self.client.set_setpoint(setpoint_a, until)
-        self.desired_setpoint_a = setpoint_a
         telemetry = self.station.telemetry
         telemetry.setpoint_a = regulator.setpoint_a if regulator else setpoint_a
         telemetry.setpoint_until = until
-        self._schedule_refresh(SETPOINT_LEASE - SETPOINT_REFRESH_MARGIN)
         self.station.notify()
-
-    def _schedule_refresh(self, delay: float) -> None:
-        if self._refresh is not None:
-            self._refresh.cancel()
-        self._refresh = asyncio.get_running_loop().call_later(delay, self._start_refresh)
-
-    def _start_refresh(self) -> None:
-        self._refresh = None
-        self._refreshing = asyncio.get_running_loop().create_task(self._refresh_setpoint())
-
-    async def _refresh_setpoint(self) -> None:
-        """Renew the lease of the setpoint wanted when our turn comes, not when we were started.
-
-        A setpoint asked for while this waited for the lock replaces the one to renew.
-        """
-        try:
-            async with self._setpoint_lock:
-                if self.desired_setpoint_a is None or not self.station.available:
-                    return
-                await self._send_setpoint(self.desired_setpoint_a)
-        except StationError as err:
-            _LOGGER.debug("%s: setpoint refresh failed: %s", self.station.name, err)
-            self._schedule_refresh(SETPOINT_REFRESH_MARGIN / 4)
-
-
-def _found_running(station: str, owner: Resident | None) -> Session:
-    """A session found running with none on record: the station owner's, else unassigned.
-
-    An unassigned session stays so until someone assigns it (ev_v2g.assign_session).
-    """
-    return Session(
-        id=Session.new_id(),
-        station=station,
-        resident=owner.key if owner else None,
-        resident_name=owner.name if owner else None,
-        authorization=Authorization(kind=AuthorizationKind.RESTORED, by="restored"),
-        started_at=time.time(),
-    )

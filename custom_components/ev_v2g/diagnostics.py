@@ -40,7 +40,7 @@ async def async_get_config_entry_diagnostics(
             "telemetry": asdict(station.telemetry),
             "energy_import": asdict(station.energy_import),
             "energy_export": asdict(station.energy_export),
-            "connected": hub.links[key].observer.connected,
+            "connected": hub.links[key].connected,
         }
         for key, station in hub.stations.items()
     }

@@ -12,7 +12,7 @@ from .const import DOMAIN
 from .core.station import IllegalTransitionError, InvalidSetpointError, Station
 from .entity import EvV2gStationEntity
 from .hub import CoordinatedStationError
-from .transport.coap import StationError, StationRefusedError
+from .transport.errors import StationError, StationRefusedError
 
 
 def station_command[**P](

@@ -15,7 +15,7 @@ from homeassistant.helpers.event import async_call_later
 from .core.records import EndReason
 from .core.station import IllegalTransitionError, Station, StationState
 from .hub import SiteHub
-from .transport.coap import StationError
+from .transport.errors import StationError
 
 _LOGGER = logging.getLogger(__name__)
 

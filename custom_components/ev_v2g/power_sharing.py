@@ -25,7 +25,7 @@ from .core.allocation import (
     allocate,
 )
 from .sharing_inputs import DemandResponseState, SetpointTarget, SharingOptions, station_demand
-from .transport.coap import StationError
+from .transport.errors import StationError
 
 _LOGGER = logging.getLogger(__name__)
 

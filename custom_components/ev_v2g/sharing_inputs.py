@@ -28,7 +28,10 @@ class SetpointTarget(Protocol):
     """What power sharing needs of a station link, whatever its protocol."""
 
     station: Station
-    desired_setpoint_a: float | None
+
+    @property
+    def desired_setpoint_a(self) -> float | None:
+        """The setpoint last delivered and kept (None before the first)."""
 
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None

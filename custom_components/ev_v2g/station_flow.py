@@ -30,7 +30,8 @@ from .const import (
     SUBENTRY_RESIDENT,
 )
 from .selectors import CONNECTED_PHASE, PHASES, amperes
-from .transport.coap import DEFAULT_PORT, NotAStationError, StationError, probe_station
+from .transport.coap import DEFAULT_PORT, NotAStationError, probe_station
+from .transport.errors import StationError
 
 NO_OWNER = "none"
 

@@ -46,11 +46,11 @@ async def test_a_lease_refresh_never_resends_a_setpoint_replaced_while_it_waited
     """
     client = SlowFirstClient()
     link = CoapStationLink(Station(key="k", name="Bay"), client)  # type: ignore[arg-type]
-    link.desired_setpoint_a = 0.0
+    link.lease.desired_setpoint_a = 0.0
     link.station.connect()
     user = asyncio.create_task(link.set_setpoint(16.0))  # takes the turn first, and is slow
     await asyncio.sleep(0)
-    refresh = asyncio.create_task(link._refresh_setpoint())
+    refresh = asyncio.create_task(link.lease._renew())
     await asyncio.gather(user, refresh)
     assert client.applied[0] == 16.0
     assert set(client.applied) == {16.0}

@@ -16,7 +16,7 @@ from custom_components.ev_v2g.core.resident import Resident
 from custom_components.ev_v2g.core.station import Capabilities, Station
 from custom_components.ev_v2g.power_sharing import PowerSharing
 from custom_components.ev_v2g.sharing_inputs import DemandResponseState, SharingOptions
-from custom_components.ev_v2g.transport.coap import StationUnreachableError
+from custom_components.ev_v2g.transport.errors import StationUnreachableError
 
 OPTED_IN = Resident(key="ann", name="Ann", v2g_opt_in=True, reserve_soc=20)
 

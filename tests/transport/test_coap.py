@@ -14,12 +14,11 @@ from custom_components.ev_v2g.transport.coap import (
     CoapStationClient,
     NotAStationError,
     Response,
-    StationRefusedError,
-    StationUnreachableError,
     base_uri,
     probe_station,
     to_response,
 )
+from custom_components.ev_v2g.transport.errors import StationRefusedError, StationUnreachableError
 from custom_components.ev_v2g.transport.payloads import (
     CF_JSON,
     CF_SENML_JSON,

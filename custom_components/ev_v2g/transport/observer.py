@@ -15,14 +15,8 @@ import time
 import aiocoap
 import aiocoap.error
 
-from .coap import (
-    CoapStationClient,
-    Response,
-    StationError,
-    StationRefusedError,
-    first_response,
-    to_response,
-)
+from .coap import CoapStationClient, Response, first_response, to_response
+from .errors import StationError, StationRefusedError
 
 _LOGGER = logging.getLogger(__name__)
 
