@@ -47,6 +47,24 @@ TARIFF_TIME_OF_USE: Final = "time_of_use"
 TARIFF_SENSOR: Final = "sensor"
 
 PROTOCOL_COAP: Final = "coap"
+PROTOCOL_OCPP: Final = "ocpp"
+
+# OCPP station subentries (the password is HA's CONF_PASSWORD: "password").
+CONF_CHARGE_POINT_ID: Final = "charge_point_id"
+CONF_CONNECTORS: Final = "connectors"
+
+# Site options: the OCPP central system and the tags it accepts before residents exist.
+CONF_OCPP_PORT: Final = "ocpp_port"
+CONF_OCPP_CERTFILE: Final = "ocpp_certfile"
+CONF_OCPP_KEYFILE: Final = "ocpp_keyfile"
+CONF_ALLOWED_TAGS: Final = "allowed_tags"
+DEFAULT_OCPP_PORT: Final = 9000
+# Charge points are told to send a heartbeat this often; two missed ones mean offline.
+OCPP_HEARTBEAT_INTERVAL: Final = 60
+# How long a charge point may take to answer one of our calls.
+OCPP_CALL_TIMEOUT: Final = 10.0
+# At a reload, the central system waits this long for the site to come back before it closes.
+OCPP_RELOAD_GRACE: Final = 30.0
 SUBENTRY_STATION: Final = "station"
 SUBENTRY_RESIDENT: Final = "resident"
 
