@@ -1,0 +1,267 @@
+"""What the central system keeps of one charge point, and how its messages change it.
+
+The protocol handlers (v16.py, v201.py) translate frames into calls on a ChargePointSession;
+the session updates the ChargePointState and tells the listener, once per connector and
+message (``flush``), what changed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+import logging
+from typing import Protocol
+
+from .measurands import (
+    CURRENT_EXPORT,
+    CURRENT_IMPORT,
+    ENERGY_EXPORT,
+    ENERGY_IMPORT,
+    POWER_EXPORT,
+    POWER_IMPORT,
+    SOC,
+    VOLTAGE,
+    MeterSample,
+)
+from .model import (
+    ChargePointState,
+    ConnectorState,
+    ConnectorStatus,
+    EndedTransaction,
+    StopReason,
+    Transaction,
+)
+from .ratelimit import RateLimitedLog
+from .remote_starts import RemoteStarts
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class CentralSystemListener(Protocol):
+    """What the site implements to hear from the central system."""
+
+    def charge_point_changed(self, state: ChargePointState, connector: int | None) -> None:
+        """Something changed: connector None = the charge point itself (online, boot, version)."""
+
+    def unknown_charge_point(self, charge_point_id: str) -> None:
+        """An id with no password configured tried to connect (already refused with 401)."""
+
+
+class CentralContext(Protocol):
+    """What a session needs of its central system."""
+
+    listener: CentralSystemListener | None
+    accepted_tags: frozenset[str]
+
+    def issue_transaction_id(self) -> int:
+        """A new 1.6 transaction id."""
+
+
+class ChargePointSession:
+    """One charge point's state and bookkeeping; outlives its connections."""
+
+    def __init__(
+        self, central: CentralContext, state: ChargePointState, log: RateLimitedLog
+    ) -> None:
+        """Keep ``state`` for ``central``, logging problems through ``log``."""
+        self.central = central
+        self.state = state
+        self.log = log
+        self._dirty: set[int | None] = set()
+        self.remote_starts = RemoteStarts()
+        self._recently_ended: deque[str] = deque(maxlen=32)
+
+    # Notification -----------------------------------------------------------------------------
+
+    def mark(self, connector: int | None) -> None:
+        """Remember that a connector (None: the charge point) changed."""
+        self._dirty.add(connector)
+
+    def flush(self) -> None:
+        """Tell the listener, once per connector, what changed since the last flush."""
+        if not self._dirty:
+            return
+        dirty = sorted(self._dirty, key=lambda number: -1 if number is None else number)
+        self._dirty.clear()
+        if (listener := self.central.listener) is None:
+            return
+        for connector in dirty:
+            try:
+                listener.charge_point_changed(self.state, connector)
+            except Exception:
+                self.log.log(
+                    logging.ERROR,
+                    (self.state.id, "listener"),
+                    "Listener failed on a change of %s",
+                    self.state.id,
+                    exc_info=True,
+                )
+
+    def authorized(self, id_tag: str | None) -> bool:
+        """Whether an id tag is one we accept."""
+        return id_tag is not None and id_tag in self.central.accepted_tags
+
+    def set_status(
+        self, connector: int, status: ConnectorStatus, error_code: str | None = None
+    ) -> None:
+        """Set a connector's status and error code."""
+        state = self.state.connector(connector)
+        if state.status is not status or state.error_code != error_code:
+            state.status = status
+            state.error_code = error_code
+            self.mark(connector)
+
+    # Meter values -----------------------------------------------------------------------------
+
+    def apply_samples(
+        self, connector: int, samples: list[MeterSample], transaction_id: str | None = None
+    ) -> None:
+        """Apply the samples newer than the connector's last one; replays change nothing."""
+        state = self.state.connector(connector)
+        for sample in samples:
+            if state.sample_at is not None and sample.timestamp <= state.sample_at:
+                continue
+            self._apply(state, sample, transaction_id)
+            state.sample_at = sample.timestamp
+            self.mark(connector)
+
+    def _apply(
+        self, state: ConnectorState, sample: MeterSample, transaction_id: str | None
+    ) -> None:
+        """Copy one sample's values onto the connector."""
+        values = sample.values
+        transaction = state.transaction
+        in_transaction = transaction is not None and transaction_id in (None, transaction.id)
+        for measurand, attribute in (
+            (ENERGY_IMPORT, "energy_import_wh"),
+            (ENERGY_EXPORT, "energy_export_wh"),
+        ):
+            if (energy := values.get(measurand)) is None:
+                continue
+            previous: float | None = getattr(state, attribute)
+            if in_transaction and previous is not None and energy < previous:
+                self.log.warning(
+                    (self.state.id, "backwards"),
+                    "%s connector %s: ignored %s %s Wh, below %s Wh within the same transaction",
+                    self.state.id,
+                    state.connector,
+                    measurand,
+                    energy,
+                    previous,
+                )
+                continue
+            setattr(state, attribute, energy)
+        current_import = values.get(CURRENT_IMPORT)
+        current_export = values.get(CURRENT_EXPORT)
+        if current_import is not None and (current_import > 0 or not current_export):
+            state.current_a = current_import
+        elif current_export is not None:
+            state.current_a = -current_export + 0.0
+        power_import = values.get(POWER_IMPORT)
+        power_export = values.get(POWER_EXPORT)
+        if power_import is not None or power_export is not None:
+            state.power_w = (power_import or 0.0) - (power_export or 0.0) + 0.0
+        if (voltage := values.get(VOLTAGE)) is not None:
+            state.voltage_v = voltage
+        if (soc := values.get(SOC)) is not None:
+            state.soc = soc
+
+    # Transactions -----------------------------------------------------------------------------
+
+    def find_connector(self, transaction_id: str) -> int:
+        """The connector running a transaction; else the first idle one (or 1)."""
+        connectors = sorted(self.state.connectors.items())
+        for number, state in connectors:
+            if state.transaction is not None and state.transaction.id == transaction_id:
+                return number
+        for number, state in connectors:
+            if state.transaction is None:
+                return number
+        return connectors[0][0] if connectors else 1
+
+    def recently_ended(self, transaction_id: str) -> bool:
+        """Whether a transaction ended lately (a replayed message must not revive or end it twice)."""
+        return transaction_id in self._recently_ended
+
+    def begin(
+        self,
+        connector: int,
+        transaction_id: str,
+        *,
+        id_tag: str | None,
+        started_at: float,
+        meter_start_wh: float | None = None,
+        remote_start_id: int | None = None,
+    ) -> Transaction:
+        """Set the connector's transaction; the same id again only completes what we know."""
+        state = self.state.connector(connector)
+        current = state.transaction
+        if current is not None and current.id == transaction_id:
+            if current.id_tag is None and id_tag is not None:
+                current.id_tag = id_tag
+                self.mark(connector)
+            if not current.remote and self.remote_starts.take(connector, id_tag, remote_start_id):
+                current.remote = True
+                self.mark(connector)
+            return current
+        if current is not None:
+            self.log.warning(
+                (self.state.id, "superseded"),
+                "%s connector %s: transaction %s started while %s was running; that one ended",
+                self.state.id,
+                connector,
+                transaction_id,
+                current.id,
+            )
+            self._close(state, current, started_at, state.energy_import_wh, StopReason.OTHER)
+        state.transaction = Transaction(
+            id=transaction_id,
+            id_tag=id_tag,
+            started_at=started_at,
+            meter_start_wh=meter_start_wh,
+            remote=self.remote_starts.take(connector, id_tag, remote_start_id),
+        )
+        self.mark(connector)
+        return state.transaction
+
+    def end(
+        self,
+        connector: int,
+        transaction_id: str,
+        *,
+        ended_at: float,
+        meter_stop_wh: float | None,
+        reason: StopReason,
+        id_tag: str | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        """End a transaction; one we never saw ends as the message describes it."""
+        if transaction_id in self._recently_ended:
+            return
+        state = self.state.connector(connector)
+        transaction = state.transaction
+        if transaction is None or transaction.id != transaction_id:
+            transaction = Transaction(
+                id=transaction_id,
+                id_tag=id_tag,
+                started_at=ended_at if started_at is None else started_at,
+            )
+        elif transaction.id_tag is None:
+            transaction.id_tag = id_tag
+        self._close(state, transaction, ended_at, meter_stop_wh, reason)
+
+    def _close(
+        self,
+        state: ConnectorState,
+        transaction: Transaction,
+        ended_at: float,
+        meter_stop_wh: float | None,
+        reason: StopReason,
+    ) -> None:
+        """Move a transaction to the connector's ``ended``."""
+        if state.transaction is transaction:
+            state.transaction = None
+        state.ended = EndedTransaction(
+            transaction=transaction, ended_at=ended_at, meter_stop_wh=meter_stop_wh, reason=reason
+        )
+        self._recently_ended.append(transaction.id)
+        self.mark(state.connector)
