@@ -1,0 +1,135 @@
+"""What the 1.6 and 2.0.1 drivers share: the charge point's stores behind the central system's calls.
+
+A driver is the `ocpp` library's ChargePoint for one version with this mixin in front; the mixin
+keeps profiles, availability, the local list and the meter format in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .ocpp_physics import MAX_PURPOSES, TX, SimConnector, SimProfile
+
+if TYPE_CHECKING:
+    from .ocpp_cp import SimulatedChargePoint
+    from .ocpp_wire import WsLink
+
+
+class DriverBase:
+    """Version-independent helpers; the subclass is also an ocpp library ChargePoint."""
+
+    sim: SimulatedChargePoint
+    _connection: Any
+    _response_queue: asyncio.Queue[Any]
+    _response_timeout: float
+
+    def attach(self, link: WsLink) -> None:
+        """Use `link` from now on, forgetting answers still due on the previous connection."""
+        self._connection = link
+        self._response_queue = asyncio.Queue()
+        self._response_timeout = self.sim.response_timeout
+
+    def free_connector(self, number: int | None) -> SimConnector | None:
+        """The connector a remote start is for: the given one, else a free one (plugged first)."""
+        connectors = self.sim.connectors
+        if number is not None:
+            return connectors.get(number)
+        free = [c for c in connectors.values() if c.transaction is None and c.available]
+        free.sort(key=lambda c: not c.plugged)
+        return free[0] if free else None
+
+    def transaction_connector(self, transaction_id: object) -> SimConnector | None:
+        """The connector whose running transaction has this id."""
+        for conn in self.sim.connectors.values():
+            if conn.transaction is not None and conn.transaction.id == transaction_id:
+                return conn
+        return None
+
+    def install_profile(self, connector: int, profile: SimProfile) -> str:
+        """Store a profile after checking it against the connector; "Accepted" or "Rejected"."""
+        if not self.sim.accept_profiles or not profile.periods:
+            return "Rejected"
+        if profile.purpose in MAX_PURPOSES and connector != 0:
+            return "Rejected"
+        if connector != 0:
+            conn = self.sim.connectors.get(connector)
+            if conn is None:
+                return "Rejected"
+            if profile.purpose == TX:
+                tx = conn.transaction
+                if tx is None or profile.transaction_id not in (None, tx.id):
+                    return "Rejected"
+        elif profile.purpose == TX:
+            return "Rejected"
+        self.clear_profiles(profile_id=profile.id)
+        if connector == 0:
+            self.sim.station_profiles[profile.purpose, profile.stack_level] = profile
+        else:
+            self.sim.connectors[connector].install(profile)
+        return "Accepted"
+
+    def clear_profiles(
+        self,
+        *,
+        profile_id: int | None = None,
+        connector: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+    ) -> bool:
+        """Remove the profiles that match (by id alone when given); whether any was removed."""
+        stores = [(0, self.sim.station_profiles)] + [
+            (number, conn.profiles) for number, conn in self.sim.connectors.items()
+        ]
+        removed = False
+        for number, store in stores:
+            for key, profile in list(store.items()):
+                if profile_id is not None:
+                    match = profile.id == profile_id
+                else:
+                    match = (
+                        (connector is None or connector == number)
+                        and (purpose is None or purpose == profile.purpose)
+                        and (stack_level is None or stack_level == profile.stack_level)
+                    )
+                if match:
+                    del store[key]
+                    removed = True
+        return removed
+
+    def set_availability(self, connector: int, operative: bool) -> str:
+        """Change availability (connector 0: all); "Scheduled" while a transaction runs."""
+        if connector == 0:
+            targets = list(self.sim.connectors.values())
+        elif connector in self.sim.connectors:
+            targets = [self.sim.connectors[connector]]
+        else:
+            return "Rejected"
+        busy = False
+        for conn in targets:
+            conn.available = operative
+            busy = busy or conn.transaction is not None
+        return "Scheduled" if busy and not operative else "Accepted"
+
+    def update_local_list(
+        self, version: int, full: bool, entries: list[tuple[str, str | None]]
+    ) -> None:
+        """Apply a SendLocalList: (id tag, status or None to remove) entries."""
+        if full:
+            self.sim.local_list.clear()
+        for tag, status in entries:
+            if status is None:
+                self.sim.local_list.pop(tag, None)
+            else:
+                self.sim.local_list[tag] = status
+        self.sim.local_list_version = version
+
+    def refresh_all(self, connector: int | None) -> None:
+        """Report the status of one connector, or of all (connector None or 0), again."""
+        for number, conn in self.sim.connectors.items():
+            if connector in (None, 0, number):
+                self.refresh(conn, force=True)
+
+    def refresh(self, conn: SimConnector, *, force: bool = False) -> None:
+        """Queue the notifications a change of the connector's status calls for."""
+        raise NotImplementedError
