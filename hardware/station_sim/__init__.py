@@ -9,16 +9,25 @@ Run `python -m hardware.station_sim --count 4` for a demo site, or drive station
 
 from .fleet import demo_station, run_stations
 from .model import DischargeNotAllowedError, Faults, SetpointError, SimulatedStation, Vehicle
+from .ocpp_cp import OfflineError, SimulatedChargePoint
+from .ocpp_fleet import run_charge_points
+from .ocpp_physics import SimConnector, SimProfile, SimTransaction
 from .server import StationServer, free_udp_port
 
 __all__ = [
     "DischargeNotAllowedError",
     "Faults",
+    "OfflineError",
     "SetpointError",
+    "SimConnector",
+    "SimProfile",
+    "SimTransaction",
+    "SimulatedChargePoint",
     "SimulatedStation",
     "StationServer",
     "Vehicle",
     "demo_station",
     "free_udp_port",
+    "run_charge_points",
     "run_stations",
 ]

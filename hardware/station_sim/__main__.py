@@ -1,6 +1,8 @@
 """Command line: serve N simulated stations and print their status until Ctrl-C or SIGTERM.
 
 Usage: python -m hardware.station_sim --count 4 --base-port 5683 [--host ::1] [--max-age 10] [--tick 1]
+OCPP charge points instead: python -m hardware.station_sim ocpp --url ws://127.0.0.1:9000 --count 2
+[--version 1.6|2.0.1] [--id-prefix ocpp-sim-] [--password-file FILE] (see ocpp_fleet.py)
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 
 from .fleet import run_stations
 from .model import SimulatedStation
@@ -67,6 +70,12 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the stations until interrupted."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["ocpp"]:
+        from .ocpp_fleet import main as ocpp_main  # noqa: PLC0415 - only when asked for
+
+        ocpp_main(arguments[1:])
+        return
     args = _parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     asyncio.run(_serve(args))

@@ -237,6 +237,6 @@ class CentralSystem:
 async def wait_until(predicate: Callable[[], Any], within_s: float = 3.0) -> Any:
     """Poll until `predicate()` is truthy and return its value."""
     async with asyncio.timeout(within_s):
-        while not (value := predicate()):
+        while not (value := predicate()):  # noqa: ASYNC110 - polls plain state
             await asyncio.sleep(0.01)
     return value
