@@ -94,8 +94,13 @@ async def _station_flow(hass: HomeAssistant, site: MockConfigEntry) -> str:
     result = await hass.config_entries.subentries.async_init(
         (site.entry_id, SUBENTRY_STATION), context={"source": SOURCE_USER}
     )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["coap", "ocpp"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "coap"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "coap"
     return result["flow_id"]
 
 

@@ -87,7 +87,7 @@ async def _options_step(hass: HomeAssistant, entry: MockConfigEntry, step: str) 
     """Open the options menu and choose a step."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["sharing", "billing"]
+    assert result["menu_options"] == ["sharing", "billing", "ocpp"]
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": step}
     )
@@ -109,6 +109,8 @@ async def _start(
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, kind), context={"source": "user", **context}
     )
+    if result["type"] is FlowResultType.MENU:  # a new station: CoAP or OCPP
+        result = await _submit(hass, result, {"next_step_id": "coap"})
     assert result["type"] is FlowResultType.FORM
     return result
 
@@ -361,7 +363,7 @@ async def test_station_owner(
         ("options.step.sharing.data_description", set(options_form(load_sensor=LOAD))),
         ("config_subentries.resident.step.user.data", set(resident_form())),
         ("config_subentries.resident.step.reconfigure.data", set(resident_form())),
-        ("config_subentries.station.step.user.data", {"owner", "connected_phase"}),
+        ("config_subentries.station.step.coap.data", {"owner", "connected_phase"}),
     ],
 )
 def test_translations(path: str, keys: set[str]) -> None:

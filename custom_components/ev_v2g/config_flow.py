@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlow,
-    ConfigFlowResult,
-    ConfigSubentryFlow,
-)
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow
 from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -30,6 +25,7 @@ from .const import (
     SUBENTRY_RESIDENT,
     SUBENTRY_STATION,
 )
+from .ocpp_discovery import OcppDiscoverySteps
 from .options_flow import SiteOptionsFlow
 from .resident_flow import ResidentSubentryFlow
 from .selectors import PHASES, amperes
@@ -64,8 +60,8 @@ def _site_data(user_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class EvV2gConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create a site: one per electrical supply."""
+class EvV2gConfigFlow(OcppDiscoverySteps, domain=DOMAIN):
+    """Create a site (one per electrical supply), or add a discovered charge point to one."""
 
     VERSION = 1
 

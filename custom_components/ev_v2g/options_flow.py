@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import ssl
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -14,10 +16,12 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     TextSelector,
+    TextSelectorConfig,
 )
 import voluptuous as vol
 
 from .const import (
+    CONF_ALLOWED_TAGS,
     CONF_COST_SPLIT,
     CONF_CREDIT_RATE,
     CONF_FULL_MINUTES,
@@ -26,6 +30,9 @@ from .const import (
     CONF_LOAD_KIND,
     CONF_LOAD_SENSOR,
     CONF_MAX_ACTIVE,
+    CONF_OCPP_CERTFILE,
+    CONF_OCPP_KEYFILE,
+    CONF_OCPP_PORT,
     CONF_POLICY,
     CONF_PRICE,
     CONF_PRICE_SENSOR,
@@ -37,6 +44,7 @@ from .const import (
     CONF_TOU_SCHEDULE,
     DEFAULT_FULL_MINUTES,
     DEFAULT_FULL_POWER,
+    DEFAULT_OCPP_PORT,
     DEFAULT_ROTATION_PERIOD,
     LOAD_GRID_IMPORT,
     LOAD_NON_EV,
@@ -66,6 +74,18 @@ SHARING_SCHEMA = vol.Schema(
             )
         ),
         vol.Required(CONF_SAFE_LIMIT, default=0): amperes(0, 2000),
+    }
+)
+
+
+OCPP_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_OCPP_PORT, default=DEFAULT_OCPP_PORT): whole(1, 65535),
+        vol.Optional(CONF_OCPP_CERTFILE): TextSelector(),
+        vol.Optional(CONF_OCPP_KEYFILE): TextSelector(),
+        vol.Optional(CONF_ALLOWED_TAGS, default=[]): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
     }
 )
 
@@ -113,12 +133,29 @@ def _check_ledger(url: str) -> None:
         ledger.close()
 
 
+def _check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
+    """The field at fault and why, when the pair cannot serve TLS; None when it can."""
+    for field, path in ((CONF_OCPP_CERTFILE, certfile), (CONF_OCPP_KEYFILE, keyfile)):
+        if not Path(path).is_file():
+            return field, f"{path} is not a file"
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except OSError as err:  # ssl.SSLError included
+        return "base", str(err)
+    return None
+
+
+def _tags(values: list[str]) -> list[str]:
+    """Tags as typed, stripped, without blanks or repeats, in their order."""
+    return list(dict.fromkeys(tag for value in values if (tag := value.strip())))
+
+
 class SiteOptionsFlow(OptionsFlow):
-    """Sharing (policy, limits, load sensor) and billing (tariff, credit, shared costs)."""
+    """Sharing (policy, limits, load sensor), billing (tariff, credit, costs) and OCPP."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to change."""
-        return self.async_show_menu(step_id="init", menu_options=["sharing", "billing"])
+        return self.async_show_menu(step_id="init", menu_options=["sharing", "billing", "ocpp"])
 
     def _form(
         self,
@@ -204,3 +241,31 @@ class SiteOptionsFlow(OptionsFlow):
                 )
         schema = billing_schema(self.hass.config.currency)
         return self._form("billing", schema, user_input, errors, placeholders)
+
+    async def async_step_ocpp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the OCPP listener's port and certificate, and the tags it accepts."""
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        if user_input is not None:
+            certfile = (user_input.get(CONF_OCPP_CERTFILE) or "").strip()
+            keyfile = (user_input.get(CONF_OCPP_KEYFILE) or "").strip()
+            if certfile and not keyfile:
+                errors[CONF_OCPP_KEYFILE] = "tls_pair"
+            elif keyfile and not certfile:
+                errors[CONF_OCPP_CERTFILE] = "tls_pair"
+            elif certfile:
+                certfile, keyfile = self.hass.config.path(certfile), self.hass.config.path(keyfile)
+                fault = await self.hass.async_add_executor_job(_check_tls, certfile, keyfile)
+                if fault is not None:
+                    errors[fault[0]] = "tls_invalid"
+                    placeholders["error"] = fault[1]
+            if not errors:
+                return self._save(
+                    {
+                        CONF_OCPP_PORT: int(user_input[CONF_OCPP_PORT]),
+                        CONF_OCPP_CERTFILE: certfile or None,
+                        CONF_OCPP_KEYFILE: keyfile or None,
+                        CONF_ALLOWED_TAGS: _tags(user_input.get(CONF_ALLOWED_TAGS, [])),
+                    }
+                )
+        return self._form("ocpp", OCPP_SCHEMA, user_input, errors, placeholders)
