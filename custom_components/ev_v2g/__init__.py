@@ -11,24 +11,30 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
+    CONF_ALLOWED_TAGS,
     CONF_FULL_MINUTES,
     CONF_FULL_POWER,
     CONF_LEDGER_URL,
     CONF_LOAD_SENSOR,
-    CONF_PROTOCOL,
+    CONF_OCPP_CERTFILE,
+    CONF_OCPP_KEYFILE,
+    CONF_OCPP_LISTEN,
+    CONF_OCPP_PORT,
     DEFAULT_FULL_MINUTES,
     DEFAULT_FULL_POWER,
+    DEFAULT_OCPP_PORT,
     DOMAIN,
-    PROTOCOL_COAP,
     SUBENTRY_RESIDENT,
     SUBENTRY_STATION,
 )
 from .core.ledger import Ledger, LedgerError
 from .events import connect_events, connect_session_events
 from .full_charge import FullChargeWatch
-from .hub import SiteConfig, SiteHub, resident_from_data, station_setup
+from .hub import SiteConfig, SiteHub, resident_from_data, station_setups
 from .ledger_writer import LedgerWriter
 from .load_sensor import LoadSensorFollower
+from .ocpp_central import Listener, async_acquire, async_release
+from .ocpp_site import OcppSite, is_ocpp
 from .price import PriceSource
 from .runtime import EvV2gConfigEntry
 from .services import async_setup_services
@@ -61,10 +67,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         if subentry.subentry_type == SUBENTRY_RESIDENT
     }
     stations = {
-        key: station_setup(key, subentry.title, subentry.data)
-        for key, subentry in entry.subentries.items()
+        key: setup
+        for subentry_id, subentry in entry.subentries.items()
         if subentry.subentry_type == SUBENTRY_STATION
-        and subentry.data.get(CONF_PROTOCOL, PROTOCOL_COAP) == PROTOCOL_COAP
+        for key, setup in station_setups(subentry_id, subentry.title, subentry.data).items()
+    }
+    charge_points = {
+        key: subentry.data
+        for key, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_STATION and is_ocpp(subentry.data)
     }
     url = entry.options.get(CONF_LEDGER_URL) or default_ledger_url(hass, entry.entry_id)
     writer = LedgerWriter(hass, entry.entry_id, entry.title, Ledger(url))
@@ -79,10 +90,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
     try:
         await writer.async_open()
         pending = await book.async_load()
+        central = None
+        if charge_points or entry.options.get(CONF_OCPP_LISTEN):
+            central = await async_acquire(hass, entry.entry_id, entry.title, _listener(entry))
+            hub.ocpp = OcppSite(
+                hass,
+                entry.entry_id,
+                central,
+                hub,
+                charge_points=charge_points,
+                options=entry.options,
+            )
+            await hub.ocpp.async_load()
         book.start()
-        await hub.start(stations, pending)
+        await hub.start(stations, pending, central)
+        if hub.ocpp is not None:
+            hub.ocpp.start()
+    except ConfigEntryNotReady:
+        await _async_close(hass, hub)
+        raise
     except (LedgerError, OSError) as err:
-        await _async_close(hub)
+        await _async_close(hass, hub)
         key = "ledger_unavailable" if isinstance(err, LedgerError) else "coap_unavailable"
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -114,7 +142,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
 
     async def _async_stopping(_: Event) -> None:
         """Home Assistant stops without unloading: write the ledger's last records now."""
-        await _async_close(hub)
+        await _async_close(hass, hub)
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stopping))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -126,14 +154,30 @@ def default_ledger_url(hass: HomeAssistant, entry_id: str) -> str:
     return f"sqlite:///{hass.config.path(f'ev_v2g_ledger_{entry_id}.db')}"
 
 
-async def _async_close(hub: SiteHub) -> None:
-    """Stop the stations, take their last readings and write them (once)."""
+async def _async_close(hass: HomeAssistant, hub: SiteHub) -> None:
+    """Stop the stations, take their last readings and write them (once).
+
+    At a reload the OCPP central system keeps its connections for the site set up again.
+    """
     if hub.closed:
         return
     hub.closed = True
     await hub.stop()
+    if hub.ocpp is not None:
+        await hub.ocpp.async_stop()
+        await async_release(hass, hub.ocpp.entry_id, reloading=hub.reloading)
     hub.book.stop()
     await hub.book.writer.async_close()
+
+
+def _listener(entry: EvV2gConfigEntry) -> Listener:
+    """Where the site's OCPP central system listens, from its options."""
+    options = entry.options
+    return Listener(
+        port=int(options.get(CONF_OCPP_PORT, DEFAULT_OCPP_PORT)),
+        certfile=options.get(CONF_OCPP_CERTFILE) or None,
+        keyfile=options.get(CONF_OCPP_KEYFILE) or None,
+    )
 
 
 def _structure(entry: EvV2gConfigEntry) -> Any:
@@ -145,6 +189,9 @@ def _structure(entry: EvV2gConfigEntry) -> Any:
         entry.options.get(CONF_LEDGER_URL),
         entry.options.get(CONF_FULL_POWER, DEFAULT_FULL_POWER),
         entry.options.get(CONF_FULL_MINUTES, DEFAULT_FULL_MINUTES),
+        _listener(entry),
+        entry.options.get(CONF_OCPP_LISTEN, False),
+        tuple(entry.options.get(CONF_ALLOWED_TAGS) or ()),
         {key: (s.title, dict(s.data)) for key, s in entry.subentries.items()},
     )
 
@@ -153,6 +200,7 @@ async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
     """Apply changed options live; reload when the site, its stations or residents change."""
     hub = entry.runtime_data
     if _structure(entry) != hub.structure:
+        hub.reloading = True
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     hub.sharing.set_options(hub.site.sharing_options(entry.options))
@@ -163,5 +211,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bo
     """Stop sharing, observing and release the CoAP context."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await _async_close(entry.runtime_data)
+        await _async_close(hass, entry.runtime_data)
     return unloaded

@@ -193,8 +193,11 @@ class CoapStationLink:
 
     # --- commands ------------------------------------------------------------------------------
 
-    async def set_switch(self, on: bool) -> None:
-        """Close or open the relay; raises StationError if the station refuses or is gone."""
+    async def set_switch(self, on: bool, resident: Resident | None = None) -> None:
+        """Close or open the relay; raises StationError if the station refuses or is gone.
+
+        A CoAP station has no notion of who charges: `resident` is for the ledger only.
+        """
         reported = await self.client.set_switch(on)
         if reported != self.station.telemetry.switch_on:
             self.station.telemetry.switch_on = reported

@@ -58,6 +58,8 @@ CONF_OCPP_PORT: Final = "ocpp_port"
 CONF_OCPP_CERTFILE: Final = "ocpp_certfile"
 CONF_OCPP_KEYFILE: Final = "ocpp_keyfile"
 CONF_ALLOWED_TAGS: Final = "allowed_tags"
+# Listen for charge points even before the site has one (so that a new one can be discovered).
+CONF_OCPP_LISTEN: Final = "ocpp_listen"
 DEFAULT_OCPP_PORT: Final = 9000
 # Charge points are told to send a heartbeat this often; two missed ones mean offline.
 OCPP_HEARTBEAT_INTERVAL: Final = 60

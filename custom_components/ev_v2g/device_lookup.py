@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
+from .station_keys import subentry_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +58,9 @@ class DeviceTarget:
     @property
     def station_data(self) -> Mapping[str, Any]:
         """The station's configuration (its subentry data); empty for the site."""
-        return {} if self.station_key is None else self.entry.subentries[self.station_key].data
+        if self.station_key is None:
+            return {}
+        return self.entry.subentries[subentry_of(self.station_key)].data
 
     @property
     def residents(self) -> dict[str, str]:
@@ -89,7 +92,7 @@ def async_device_target(hass: HomeAssistant, device_id: str) -> DeviceTarget | N
         if entry_id in keys:
             return DeviceTarget(entry=entry)
         for key in keys:
-            subentry = entry.subentries.get(key)
+            subentry = entry.subentries.get(subentry_of(key))
             if subentry is not None and subentry.subentry_type == SUBENTRY_STATION:
                 return DeviceTarget(entry=entry, station_key=key)
     return None

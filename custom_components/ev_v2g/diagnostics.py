@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_LEDGER_URL
 from .runtime import EvV2gConfigEntry
+from .station_keys import subentry_of
 
 TO_REDACT = {
     CONF_HOST,
@@ -33,7 +34,7 @@ async def async_get_config_entry_diagnostics(
     hub = entry.runtime_data
     stations = {
         key: {
-            "config": async_redact_data(dict(entry.subentries[key].data), TO_REDACT),
+            "config": async_redact_data(dict(entry.subentries[subentry_of(key)].data), TO_REDACT),
             "state": station.state.value,
             "session": None if station.session is None else asdict(station.session),
             "capabilities": asdict(station.capabilities),

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .core.station import Station
-from .hub import SiteHub
+from .hub import SiteHub, StationSetup
 from .runtime import EvV2gConfigEntry
 
 
@@ -56,13 +56,7 @@ class EvV2gStationEntity(EvV2gEntity):
         self.hub = hub
         self.station: Station = hub.stations[station_key]
         self._attr_unique_id = f"{station_key}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, station_key)},
-            name=self.station.name,
-            manufacturer="ev_v2g",
-            model="CoAP charging station",
-            via_device=(DOMAIN, entry_id),
-        )
+        self._attr_device_info = station_device(hub.setups[station_key], entry_id)
 
     @property
     def available(self) -> bool:
@@ -73,6 +67,37 @@ class EvV2gStationEntity(EvV2gEntity):
 
     def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         return self.station.add_listener(listener)
+
+
+def station_device(setup: StationSetup, entry_id: str) -> DeviceInfo:
+    """A station's device: a CoAP station, an OCPP charge point, or one of its connectors.
+
+    A charge point with several connectors is a device of its own; each connector is a
+    device under it.
+    """
+    station = setup.station
+    if setup.charge_point_id is None:
+        return DeviceInfo(
+            identifiers={(DOMAIN, station.key)},
+            name=station.name,
+            manufacturer="ev_v2g",
+            model="CoAP charging station",
+            via_device=(DOMAIN, entry_id),
+        )
+    if setup.connectors == 1:
+        return DeviceInfo(
+            identifiers={(DOMAIN, setup.subentry)},
+            name=station.name,
+            model="OCPP charge point",
+            serial_number=setup.charge_point_id,
+            via_device=(DOMAIN, entry_id),
+        )
+    return DeviceInfo(
+        identifiers={(DOMAIN, station.key)},
+        name=station.name,
+        model="OCPP connector",
+        via_device=(DOMAIN, setup.subentry),
+    )
 
 
 class EvV2gSiteEntity(EvV2gEntity):
@@ -100,10 +125,10 @@ def add_station_entities[DescriptionT: EntityDescription](
 ) -> None:
     """Add one entity per description to every station, each under its station's subentry."""
     hub = entry.runtime_data
-    for key in hub.stations:
+    for key, setup in hub.setups.items():
         async_add_entities(
             (entity_class(hub, entry.entry_id, key, description) for description in descriptions),
-            config_subentry_id=key,
+            config_subentry_id=setup.subentry,
         )
 
 

@@ -12,13 +12,16 @@ import aiocoap
 
 from .coap_station import CoapStationLink
 from .const import (
+    CONF_CHARGE_POINT_ID,
     CONF_CONNECTED_PHASE,
+    CONF_CONNECTORS,
     CONF_ID_TAGS,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_OWNER,
     CONF_PHASES,
     CONF_PRIORITY,
+    CONF_PROTOCOL,
     CONF_RESERVE_SOC,
     CONF_SUPPLY_LIMIT,
     CONF_USER,
@@ -29,16 +32,23 @@ from .const import (
     DEFAULT_MIN_CURRENT,
     DEFAULT_RESERVE_SOC,
     DEFAULT_VOLTAGE,
+    PROTOCOL_COAP,
 )
 from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
 from .core.station import Capabilities, Station, Transition
+from .ocpp_station import OcppStationLink
 from .power_sharing import PowerSharing
 from .sharing_inputs import SharingOptions
+from .station_keys import connector_key
 from .transport.coap import CoapStationClient, create_context
 
+type StationLink = CoapStationLink | OcppStationLink
+
 if TYPE_CHECKING:
+    from .ocpp_site import OcppSite
     from .session_book import SessionBook
+    from .transport.ocpp.central import CentralSystem
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,13 +83,23 @@ class SiteConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class StationSetup:
-    """A configured CoAP station: its model, address, supply phases and owner."""
+    """A configured station: its model, how it is reached, its supply phases and owner.
+
+    A CoAP station has a host and port; a connector of an OCPP charge point has the charge
+    point's id and its number. Each is one Station; `subentry` is the station subentry it
+    comes from (an OCPP charge point with several connectors gives one per connector).
+    """
 
     station: Station
-    host: str
-    port: int
+    subentry: str
     supply_phases: frozenset[int]
     owner: str | None = None
+    host: str = ""
+    port: int = 0
+    charge_point_id: str | None = None
+    connector: int = 1
+    connectors: int = 1
+    """How many connectors the station's charge point has (1 for a CoAP station)."""
 
 
 def station_from_data(key: str, name: str, data: Mapping[str, Any]) -> Station:
@@ -95,17 +115,39 @@ def station_from_data(key: str, name: str, data: Mapping[str, Any]) -> Station:
     )
 
 
-def station_setup(key: str, name: str, data: Mapping[str, Any]) -> StationSetup:
-    """A station subentry as the hub takes it."""
+def station_setups(subentry: str, name: str, data: Mapping[str, Any]) -> dict[str, StationSetup]:
+    """A station subentry as the hub takes it: one station, or one per OCPP connector.
+
+    A station's key is its subentry's id; each connector of a charge point with several has
+    `<subentry id>_connector_<n>` (see connector_key).
+    """
     phases = int(data.get(CONF_PHASES, 1))
     connected = int(data.get(CONF_CONNECTED_PHASE, 1)) - 1
-    return StationSetup(
-        station=station_from_data(key, name, data),
-        host=data["host"],
-        port=int(data["port"]),
-        supply_phases=frozenset({0, 1, 2}) if phases == 3 else frozenset({connected}),
-        owner=data.get(CONF_OWNER) or None,
-    )
+    common: dict[str, Any] = {
+        "subentry": subentry,
+        "supply_phases": frozenset({0, 1, 2}) if phases == 3 else frozenset({connected}),
+        "owner": data.get(CONF_OWNER) or None,
+    }
+    if data.get(CONF_PROTOCOL, PROTOCOL_COAP) == PROTOCOL_COAP:
+        station = station_from_data(subentry, name, data)
+        return {
+            subentry: StationSetup(
+                station=station, host=data["host"], port=int(data["port"]), **common
+            )
+        }
+    count = int(data.get(CONF_CONNECTORS, 1))
+    setups: dict[str, StationSetup] = {}
+    for connector in range(1, count + 1):
+        key = subentry if count == 1 else connector_key(subentry, connector)
+        title = name if count == 1 else f"{name} {connector}"
+        setups[key] = StationSetup(
+            station=station_from_data(key, title, data),
+            charge_point_id=data[CONF_CHARGE_POINT_ID],
+            connector=connector,
+            connectors=count,
+            **common,
+        )
+    return setups
 
 
 def resident_from_data(key: str, name: str, data: Mapping[str, Any]) -> Resident:
@@ -137,8 +179,13 @@ class SiteHub:
         """The site's ledger bookkeeping."""
         self.closed = False
         """Set once the stations are stopped and the ledger closed (at unload or HA stop)."""
+        self.reloading = False
+        """Set when a change to the site's structure schedules its reload."""
+        self.ocpp: OcppSite | None = None
+        """The site's OCPP charge points and the central system they connect to."""
         self.residents: dict[str, Resident] = dict(residents or {})
-        self.links: dict[str, CoapStationLink] = {}
+        self.links: dict[str, StationLink] = {}
+        self.setups: dict[str, StationSetup] = {}
         self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
         self.structure: Any = None
         """What the site was set up from; a change to it needs a reload."""
@@ -153,17 +200,31 @@ class SiteHub:
         self,
         stations: Mapping[str, StationSetup],
         pending: Mapping[str, tuple[Session, Resident | None]] | None = None,
+        central: CentralSystem | None = None,
     ) -> None:
-        """Open the site's CoAP context, observe every station and start sharing.
+        """Open the site's CoAP context, link every station and start sharing.
 
-        `pending` are the sessions on record at each station, settled at first contact.
+        `pending` are the sessions on record at each station, settled at first contact;
+        `central` is the OCPP central system the site's charge points connect to.
         """
         self._context = await create_context()
+        self.setups = dict(stations)
         phases: dict[str, frozenset[int]] = {}
         for key, setup in stations.items():
-            link = CoapStationLink(
-                setup.station, CoapStationClient(self._context, setup.host, setup.port)
-            )
+            link: StationLink
+            if setup.charge_point_id is None:
+                client = CoapStationClient(self._context, setup.host, setup.port)
+                link = CoapStationLink(setup.station, client)
+            else:
+                if central is None:
+                    raise ValueError(f"{key}: an OCPP station needs the central system")
+                link = OcppStationLink(
+                    setup.station,
+                    central,
+                    setup.charge_point_id,
+                    setup.connector,
+                    self.resident_of_tag,
+                )
             link.pending_session = (pending or {}).get(key)
             self.links[key] = link
             link.owner = self.residents.get(setup.owner or "")
@@ -187,9 +248,17 @@ class SiteHub:
         link = self.links.get(key)
         return None if link is None else link.owner
 
-    def link(self, key: str) -> CoapStationLink:
+    def link(self, key: str) -> StationLink:
         """The link of a station."""
         return self.links[key]
+
+    def resident_of_tag(self, id_tag: str) -> Resident | None:
+        """The resident an RFID / OCPP id tag belongs to (tags compare case-insensitively)."""
+        wanted = id_tag.casefold()
+        return next(
+            (r for r in self.residents.values() if any(t.casefold() == wanted for t in r.id_tags)),
+            None,
+        )
 
     def resident_of_user(self, user_id: str) -> Resident | None:
         """The resident linked to a Home Assistant user."""
@@ -212,7 +281,7 @@ class SiteHub:
         link = self.links[key]
         station = link.station
         station.check(Transition.ENABLE)
-        await link.set_switch(True)
+        await link.set_switch(True, resident)
         session = Session(
             id=Session.new_id(),
             station=key,
