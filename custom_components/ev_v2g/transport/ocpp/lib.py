@@ -52,6 +52,9 @@ if TYPE_CHECKING:
         async def _handle_call(self, msg: Any) -> Any:
             """Validate a received CALL, run its handler and send the answer."""
 
+        async def _send(self, message: str) -> None:
+            """Send a frame."""
+
 else:
     from ocpp.charge_point import ChargePoint as LibChargePoint  # type: ignore[import-untyped]
 

@@ -55,6 +55,9 @@ class CentralContext(Protocol):
     def issue_transaction_id(self) -> int:
         """A new 1.6 transaction id."""
 
+    def issue_remote_start_id(self) -> int:
+        """A new id for a remote start (2.0.1 remoteStartId)."""
+
 
 class ChargePointSession:
     """One charge point's state and bookkeeping; outlives its connections."""

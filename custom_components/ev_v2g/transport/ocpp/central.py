@@ -1,0 +1,255 @@
+"""The OCPP central system: a WebSocket server charge points connect to.
+
+One aiohttp server on its own port; every charge point connects to ``/<its id>`` with
+subprotocol ``ocpp1.6`` or ``ocpp2.0.1`` and HTTP Basic authentication (security profile 1, over
+TLS when a certificate is given: profile 2). Each connection is its own task and handles its
+frames in order. What the charge points report is kept in ``states`` across reconnects and
+the site's reloads; the listener hears of every change, once per connector and message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+
+from aiohttp import WSCloseCode, hdrs, web
+
+from .auth import basic_auth_matches, charge_point_id, choose_subprotocol
+from .commands import ChargePointCommands
+from .commands_v16 import V16Commands
+from .commands_v201 import V201Commands
+from .connection import OcppConnection
+from .errors import NotConnectedError
+from .model import ChargePointState, OcppVersion
+from .ratelimit import RateLimitedLog, RateLimiter
+from .session import CentralSystemListener, ChargePointSession
+from .v16 import V16Connection
+from .v201 import V201Connection
+
+_LOGGER = logging.getLogger(__name__)
+
+ID_EPOCH = 1_735_689_600
+"""2025-01-01 UTC: transaction ids count seconds from here, so they grow across restarts."""
+
+_CONNECTIONS: dict[OcppVersion, type[OcppConnection]] = {
+    OcppVersion.V16: V16Connection,
+    OcppVersion.V201: V201Connection,
+}
+_COMMANDS: dict[OcppVersion, type[ChargePointCommands]] = {
+    OcppVersion.V16: V16Commands,
+    OcppVersion.V201: V201Commands,
+}
+_UNAUTHORIZED_HEADERS = {hdrs.WWW_AUTHENTICATE: 'Basic realm="ev_v2g"'}
+
+
+class CentralSystem:
+    """The OCPP 1.6J / 2.0.1 central system of a site.
+
+    Attributes:
+        listener: hears of changes; may be None for a while (the site reloading): the
+            central system keeps serving and keeping state.
+        passwords: charge point id -> password; an id not in here is unknown and refused.
+        accepted_tags: the id tags answered Accepted; any other is Invalid.
+        states: charge point id -> what we know of it, kept across reconnects; the site may
+            fill it (restored transactions) before ``start``.
+        last_transaction_id: the last 1.6 transaction id issued; the site persists it.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 9000,
+        host: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        heartbeat_interval: int = 60,
+        call_timeout: float = 10.0,
+        offline_after: float | None = None,
+    ) -> None:
+        """Configure the server; ``start`` binds it.
+
+        Args:
+            port: TCP port (0: any free one, see ``port``).
+            host: address to bind, None for all.
+            ssl_context: server TLS context (security profile 2), None for plain ws://.
+            heartbeat_interval: the interval given in the BootNotification answer, seconds.
+            call_timeout: how long a command waits for the charge point's answer, seconds.
+            offline_after: silence after which a connection is closed and the charge point
+                offline; 2 x heartbeat_interval by default.
+        """
+        self.listener: CentralSystemListener | None = None
+        self.passwords: dict[str, str] = {}
+        self.accepted_tags: frozenset[str] = frozenset()
+        self.states: dict[str, ChargePointState] = {}
+        self.last_transaction_id = 0
+        self.heartbeat_interval = heartbeat_interval
+        self.call_timeout = call_timeout
+        self.offline_after = offline_after or 2.0 * heartbeat_interval
+        self._port = port
+        self._host = host
+        self._ssl_context = ssl_context
+        self._last_remote_start_id = 0
+        self._sessions: dict[str, ChargePointSession] = {}
+        self._connections: dict[str, OcppConnection] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
+        self._log = RateLimitedLog(_LOGGER)
+        self._unknown = RateLimiter()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server is bound to (the configured one before ``start``)."""
+        if self._runner is not None and self._runner.addresses:
+            return int(self._runner.addresses[0][1])
+        return self._port
+
+    async def start(self) -> None:
+        """Bind and serve.
+
+        Raises:
+            OSError: the port cannot be bound (errno EADDRINUSE when it is taken).
+        """
+        app = web.Application()
+        app.router.add_get("/{path:.*}", self._handle)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=self.call_timeout
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, self._port, ssl_context=self._ssl_context)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+
+    async def stop(self) -> None:
+        """Close every connection (going away) and the listening socket."""
+        await asyncio.gather(
+            *(
+                connection.close(WSCloseCode.GOING_AWAY, b"central system stopping")
+                for connection in list(self._connections.values())
+            ),
+            *self._closing,
+            return_exceptions=True,
+        )
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def connected(self, charge_point_id: str) -> bool:
+        """Whether a charge point has an open connection."""
+        connection = self._connections.get(charge_point_id)
+        return connection is not None and not connection.closed
+
+    def charge_point(self, charge_point_id: str) -> ChargePointCommands:
+        """Commands to a connected charge point, in its version.
+
+        Raises:
+            NotConnectedError: it has no open connection.
+        """
+        connection = self._connections.get(charge_point_id)
+        if connection is None or connection.closed:
+            raise NotConnectedError(f"{charge_point_id} is not connected")
+        return _COMMANDS[connection.version](connection)
+
+    def issue_transaction_id(self) -> int:
+        """A new 1.6 transaction id: above the last one and the seconds since ID_EPOCH."""
+        self.last_transaction_id = max(self.last_transaction_id + 1, int(time.time()) - ID_EPOCH)
+        return self.last_transaction_id
+
+    def issue_remote_start_id(self) -> int:
+        """A new remoteStartId, by the same rule as transaction ids."""
+        self._last_remote_start_id = max(
+            self._last_remote_start_id + 1, int(time.time()) - ID_EPOCH
+        )
+        return self._last_remote_start_id
+
+    # The upgrade request ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        """Check an upgrade request, then serve the WebSocket until it closes."""
+        identity = charge_point_id(request.rel_url.raw_path)
+        if identity is None:
+            return web.Response(status=404, text="The path must be /<charge point id>.\n")
+        if request.headers.get(hdrs.UPGRADE, "").lower() != "websocket":
+            return web.Response(
+                status=426,
+                text="This is an OCPP central system: connect with a WebSocket.\n",
+                headers={hdrs.UPGRADE: "websocket", hdrs.CONNECTION: "Upgrade"},
+            )
+        version = choose_subprotocol(request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL))
+        if version is None:
+            return web.Response(
+                status=400, text="Offer the WebSocket subprotocol ocpp2.0.1 or ocpp1.6.\n"
+            )
+        if (refusal := self._authenticate(request, identity)) is not None:
+            return refusal
+        ws = web.WebSocketResponse(protocols=(version.value,), timeout=min(self.call_timeout, 5.0))
+        await ws.prepare(request)
+        await self._serve(identity, version, ws)
+        return ws
+
+    def _authenticate(self, request: web.Request, identity: str) -> web.Response | None:
+        """None when the request carries the charge point's password, else the 401 to answer."""
+        password = self.passwords.get(identity)
+        if password is None:
+            if self._unknown.allow(identity) is not None:
+                _LOGGER.info(
+                    "Unknown charge point %s tried to connect from %s", identity, request.remote
+                )
+                if self.listener is not None:
+                    try:
+                        self.listener.unknown_charge_point(identity)
+                    except Exception:
+                        _LOGGER.exception("Listener failed on unknown charge point %s", identity)
+        elif basic_auth_matches(request.headers.get(hdrs.AUTHORIZATION), identity, password):
+            return None
+        else:
+            self._log.warning(
+                (identity, "auth"),
+                "Charge point %s connecting from %s: missing or wrong password",
+                identity,
+                request.remote,
+            )
+        return web.Response(status=401, text="Unauthorized.\n", headers=_UNAUTHORIZED_HEADERS)
+
+    async def _serve(self, identity: str, version: OcppVersion, ws: web.WebSocketResponse) -> None:
+        """Serve a charge point's new connection, replacing an older one."""
+        state = self.states.get(identity)
+        if state is None:
+            state = self.states[identity] = ChargePointState(id=identity)
+        session = self._sessions.get(identity)
+        if session is None:
+            session = self._sessions[identity] = ChargePointSession(self, state, self._log)
+        session.state = state
+        connection = _CONNECTIONS[version](
+            session,
+            ws,
+            call_timeout=self.call_timeout,
+            offline_after=self.offline_after,
+            heartbeat_interval=self.heartbeat_interval,
+            log=self._log,
+        )
+        previous = self._connections.get(identity)
+        self._connections[identity] = connection
+        if previous is not None:
+            _LOGGER.info("Charge point %s connected again: closing its older connection", identity)
+            task = asyncio.create_task(
+                previous.close(WSCloseCode.POLICY_VIOLATION, b"replaced by a new connection")
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        state.version = version
+        state.online = True
+        session.mark(None)
+        session.flush()
+        try:
+            await connection.serve()
+        finally:
+            if self._connections.get(identity) is connection:
+                del self._connections[identity]
+                state.online = False
+                session.mark(None)
+                session.flush()
