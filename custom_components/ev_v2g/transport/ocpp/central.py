@@ -111,7 +111,7 @@ class CentralSystem:
             OSError: the port cannot be bound (errno EADDRINUSE when it is taken).
         """
         app = web.Application()
-        app.router.add_get("/{path:.*}", self._handle)
+        app.router.add_get(r"/{path:[\s\S]*}", self._handle)
         runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=self.call_timeout
         )

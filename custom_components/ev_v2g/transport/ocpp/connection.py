@@ -8,43 +8,47 @@ while OCPP-J wants a CALLERROR whenever the message id can be read (see ``frames
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+import functools
 import json
 import logging
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 import uuid
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from .errors import CommandRejectedError, CommandTimeoutError, NotConnectedError
 from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, call_error, classify_bad_frame
-from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError
+from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError, on
 from .measurands import MeterSample, parse_meter_values
 from .model import OcppVersion
-from .ratelimit import RateLimitedLog
+from .ratelimit import LibraryLog, RateLimitedLog
 from .session import ChargePointSession
 from .timefmt import parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
-class _LibraryLog:
-    """The logger given to the library: its per-frame lines go to DEBUG, its errors are throttled."""
 
-    def __init__(self, charge_point_id: str, log: RateLimitedLog) -> None:
-        self._key = (charge_point_id, "library")
-        self._log = log
+def handles(action: str) -> Callable[[_Method], _Method]:
+    """Mark a method as the handler of a CALL (the library's ``@on``).
 
-    def debug(self, msg: str, *args: object) -> None:
-        _LOGGER.debug(msg, *args)
+    The listener hears of what the handler changed before the answer goes out.
+    """
 
-    info = warning = debug
+    def decorator(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def handler(self: OcppConnection, **payload: Any) -> Any:
+            try:
+                return method(self, **payload)
+            finally:
+                self.session.flush()
 
-    def error(self, msg: str, *args: object) -> None:
-        self._log.log(logging.ERROR, self._key, msg, *args)
+        return on(action)(cast("_Method", handler))
 
-    def exception(self, msg: str, *args: object) -> None:
-        self._log.log(logging.ERROR, self._key, msg, *args, exc_info=True)
+    return decorator
 
 
 class OcppConnection(LibChargePoint):
@@ -71,7 +75,7 @@ class OcppConnection(LibChargePoint):
             session.state.id,
             ws,
             response_timeout=call_timeout,
-            logger=_LibraryLog(session.state.id, log),
+            logger=LibraryLog(session.state.id, log),
         )
         self.session = session
         self.call_timeout = call_timeout

@@ -6,8 +6,8 @@ import logging
 import time
 from typing import Any, ClassVar
 
-from .connection import OcppConnection
-from .lib import V16_ACTIONS, on, v16_call, v16_call_result
+from .connection import OcppConnection, handles
+from .lib import V16_ACTIONS, v16_call, v16_call_result
 from .measurands import ENERGY_IMPORT, MeterSample
 from .model import ConnectorStatus, OcppVersion, StopReason
 from .timefmt import iso_utc
@@ -38,7 +38,7 @@ class V16Connection(OcppConnection):
         """``idTagInfo`` for a tag: Accepted when it is one of ours, else Invalid."""
         return {"status": "Accepted" if self.session.authorized(id_tag) else "Invalid"}
 
-    @on("BootNotification")
+    @handles("BootNotification")
     def on_boot_notification(
         self,
         *,
@@ -62,12 +62,12 @@ class V16Connection(OcppConnection):
             current_time=iso_utc(time.time()), interval=self.heartbeat_interval, status="Accepted"
         )
 
-    @on("Heartbeat")
+    @handles("Heartbeat")
     def on_heartbeat(self, **_: Any) -> Any:
         """Tell the time."""
         return v16_call_result.Heartbeat(current_time=iso_utc(time.time()))
 
-    @on("StatusNotification")
+    @handles("StatusNotification")
     def on_status_notification(
         self, connector_id: int, error_code: str, status: str, **_: Any
     ) -> Any:
@@ -80,12 +80,12 @@ class V16Connection(OcppConnection):
             )
         return v16_call_result.StatusNotification()
 
-    @on("Authorize")
+    @handles("Authorize")
     def on_authorize(self, *, id_tag: str, **_: Any) -> Any:
         """Accept our residents' tags."""
         return v16_call_result.Authorize(id_tag_info=self._id_tag_info(id_tag))
 
-    @on("StartTransaction")
+    @handles("StartTransaction")
     def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> Any:
@@ -116,7 +116,7 @@ class V16Connection(OcppConnection):
             transaction_id=transaction_id, id_tag_info=self._id_tag_info(id_tag)
         )
 
-    @on("StopTransaction")
+    @handles("StopTransaction")
     def on_stop_transaction(
         self,
         *,
@@ -149,7 +149,7 @@ class V16Connection(OcppConnection):
             return v16_call_result.StopTransaction()
         return v16_call_result.StopTransaction(id_tag_info=self._id_tag_info(id_tag))
 
-    @on("MeterValues")
+    @handles("MeterValues")
     def on_meter_values(
         self,
         *,
@@ -173,19 +173,19 @@ class V16Connection(OcppConnection):
             self.session.apply_samples(connector_id, samples, key)
         return v16_call_result.MeterValues()
 
-    @on("DataTransfer")
+    @handles("DataTransfer")
     def on_data_transfer(self, *, vendor_id: str, **_: Any) -> Any:
         """We know no vendor's extensions."""
         _LOGGER.debug("%s: DataTransfer from vendor %s", self.id, vendor_id)
         return v16_call_result.DataTransfer(status="UnknownVendorId")
 
-    @on("FirmwareStatusNotification")
+    @handles("FirmwareStatusNotification")
     def on_firmware_status_notification(self, *, status: str, **_: Any) -> Any:
         """Acknowledge."""
         _LOGGER.debug("%s: firmware %s", self.id, status)
         return v16_call_result.FirmwareStatusNotification()
 
-    @on("DiagnosticsStatusNotification")
+    @handles("DiagnosticsStatusNotification")
     def on_diagnostics_status_notification(self, *, status: str, **_: Any) -> Any:
         """Acknowledge."""
         _LOGGER.debug("%s: diagnostics %s", self.id, status)

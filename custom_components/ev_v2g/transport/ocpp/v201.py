@@ -9,8 +9,8 @@ import logging
 import time
 from typing import Any, ClassVar
 
-from .connection import OcppConnection
-from .lib import V201_ACTIONS, on, v201_call, v201_call_result
+from .connection import OcppConnection, handles
+from .lib import V201_ACTIONS, v201_call, v201_call_result
 from .measurands import ENERGY_IMPORT
 from .model import PLUGGED_STATUSES, ConnectorStatus, OcppVersion, StopReason
 from .timefmt import iso_utc
@@ -68,7 +68,7 @@ class V201Connection(OcppConnection):
         elif status in _REFINED:  # Idle, or the transaction ended: plugged, no longer charging
             self.session.set_status(connector, ConnectorStatus.OCCUPIED)
 
-    @on("BootNotification")
+    @handles("BootNotification")
     def on_boot_notification(self, *, charging_station: dict[str, Any], **_: Any) -> Any:
         """Keep who the station is; accept it with our heartbeat interval."""
         state = self.session.state
@@ -83,12 +83,12 @@ class V201Connection(OcppConnection):
             current_time=iso_utc(time.time()), interval=self.heartbeat_interval, status="Accepted"
         )
 
-    @on("Heartbeat")
+    @handles("Heartbeat")
     def on_heartbeat(self, **_: Any) -> Any:
         """Tell the time."""
         return v201_call_result.Heartbeat(current_time=iso_utc(time.time()))
 
-    @on("StatusNotification")
+    @handles("StatusNotification")
     def on_status_notification(self, *, connector_status: str, evse_id: int, **_: Any) -> Any:
         """Keep an EVSE's status; Occupied keeps what a transaction told more precisely."""
         if evse_id > 0:
@@ -99,12 +99,12 @@ class V201Connection(OcppConnection):
             self.session.set_status(evse_id, status)
         return v201_call_result.StatusNotification()
 
-    @on("Authorize")
+    @handles("Authorize")
     def on_authorize(self, *, id_token: dict[str, Any], **_: Any) -> Any:
         """Accept our residents' tokens."""
         return v201_call_result.Authorize(id_token_info=self._id_token_info(id_token))
 
-    @on("TransactionEvent")
+    @handles("TransactionEvent")
     def on_transaction_event(
         self,
         *,
@@ -161,43 +161,43 @@ class V201Connection(OcppConnection):
             return v201_call_result.TransactionEvent()
         return v201_call_result.TransactionEvent(id_token_info=self._id_token_info(id_token))
 
-    @on("MeterValues")
+    @handles("MeterValues")
     def on_meter_values(self, *, evse_id: int, meter_value: list[dict[str, Any]], **_: Any) -> Any:
         """Apply the samples (EVSE 0, the station's main meter, is not kept)."""
         if evse_id > 0:
             self.session.apply_samples(evse_id, self.samples_of(meter_value))
         return v201_call_result.MeterValues()
 
-    @on("NotifyEvent")
+    @handles("NotifyEvent")
     def on_notify_event(self, *, event_data: list[dict[str, Any]], **_: Any) -> Any:
         """Acknowledge (the device model's events are not kept)."""
         _LOGGER.debug("%s: %d events", self.id, len(event_data))
         return v201_call_result.NotifyEvent()
 
-    @on("NotifyReport")
+    @handles("NotifyReport")
     def on_notify_report(self, **_: Any) -> Any:
         """Acknowledge (we never ask for reports)."""
         return v201_call_result.NotifyReport()
 
-    @on("FirmwareStatusNotification")
+    @handles("FirmwareStatusNotification")
     def on_firmware_status_notification(self, *, status: str, **_: Any) -> Any:
         """Acknowledge."""
         _LOGGER.debug("%s: firmware %s", self.id, status)
         return v201_call_result.FirmwareStatusNotification()
 
-    @on("LogStatusNotification")
+    @handles("LogStatusNotification")
     def on_log_status_notification(self, *, status: str, **_: Any) -> Any:
         """Acknowledge."""
         _LOGGER.debug("%s: log upload %s", self.id, status)
         return v201_call_result.LogStatusNotification()
 
-    @on("SecurityEventNotification")
+    @handles("SecurityEventNotification")
     def on_security_event_notification(self, *, type: str, **_: Any) -> Any:  # noqa: A002
         """Acknowledge; the event is logged."""
         _LOGGER.info("%s reports security event %s", self.id, type)
         return v201_call_result.SecurityEventNotification()
 
-    @on("DataTransfer")
+    @handles("DataTransfer")
     def on_data_transfer(self, *, vendor_id: str, **_: Any) -> Any:
         """We know no vendor's extensions."""
         _LOGGER.debug("%s: DataTransfer from vendor %s", self.id, vendor_id)

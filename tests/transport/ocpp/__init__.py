@@ -1,0 +1,1 @@
+"""Tests of the OCPP central system (transport/ocpp)."""
