@@ -12,6 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     CONF_ALLOWED_TAGS,
+    CONF_CONNECTORS,
     CONF_FULL_MINUTES,
     CONF_FULL_POWER,
     CONF_LEDGER_URL,
@@ -126,6 +127,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         manufacturer="ev_v2g",
         model="Charging site",
     )
+    for key, subentry in entry.subentries.items():
+        if key in charge_points and int(subentry.data.get(CONF_CONNECTORS, 1)) > 1:
+            # The charge point's own device; each of its connectors is a station under it.
+            dr.async_get(hass).async_get_or_create(
+                config_entry_id=entry.entry_id,
+                config_subentry_id=key,
+                identifiers={(DOMAIN, key)},
+                name=subentry.title,
+                model="OCPP charge point",
+                via_device=(DOMAIN, entry.entry_id),
+            )
     connect_events(hass, entry.entry_id, hub)
     connect_session_events(hass, entry.entry_id, hub, book)
     watch = FullChargeWatch(

@@ -88,7 +88,7 @@ def station_device(setup: StationSetup, entry_id: str) -> DeviceInfo:
         return DeviceInfo(
             identifiers={(DOMAIN, setup.subentry)},
             name=station.name,
-            model="OCPP charge point",
+            model="OCPP charging station",
             serial_number=setup.charge_point_id,
             via_device=(DOMAIN, entry_id),
         )

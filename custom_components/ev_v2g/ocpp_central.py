@@ -12,17 +12,14 @@ import asyncio
 from dataclasses import dataclass
 import errno
 import ssl
-from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.hass_dict import HassKey
 
-if TYPE_CHECKING:
-    from .transport.ocpp.central import CentralSystem
-
 from .const import DOMAIN, OCPP_CALL_TIMEOUT, OCPP_HEARTBEAT_INTERVAL, OCPP_RELOAD_GRACE
+from .transport.ocpp.central import CentralSystem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,8 +68,6 @@ async def async_acquire(
         context = await hass.async_add_executor_job(
             _server_context, listener.certfile, listener.keyfile
         )
-    from .transport.ocpp.central import CentralSystem  # noqa: PLC0415  (TEMPORARY)
-
     central = CentralSystem(
         port=listener.port,
         ssl_context=context,

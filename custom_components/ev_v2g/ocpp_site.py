@@ -58,9 +58,7 @@ class OcppSite:
             data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD] for data in charge_points.values()
         }
         self.links: dict[str, list[OcppStationLink]] = {}
-        for link in hub.links.values():
-            if isinstance(link, OcppStationLink):
-                self.links.setdefault(link.charge_point_id, []).append(link)
+        """The stations of each charge point (one per connector), from start()."""
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
         self._online: set[str] = set()
@@ -78,7 +76,10 @@ class OcppSite:
         restore_states(self.central, saved, set(self.subentries))
 
     def start(self) -> None:
-        """Let the site's charge points in and follow them."""
+        """Let the site's charge points in and follow them (the hub has linked its stations)."""
+        for link in self.hub.links.values():
+            if isinstance(link, OcppStationLink):
+                self.links.setdefault(link.charge_point_id, []).append(link)
         central = self.central
         central.passwords = dict(self.passwords)
         central.accepted_tags = frozenset(self.accepted_tags())
@@ -205,16 +206,17 @@ class OcppSite:
         subentry = self.subentries.get(state.id)
         device = registry.async_get_device(identifiers={(DOMAIN, subentry or "")})
         info = state.info
-        if device is None or (device.manufacturer, device.model, device.sw_version) == (
-            info.vendor,
-            info.model,
-            info.firmware_version,
-        ):
+        if device is None or (
+            device.manufacturer,
+            device.model_id,
+            device.sw_version,
+            device.serial_number,
+        ) == (info.vendor, info.model, info.firmware_version, info.serial_number):
             return
         registry.async_update_device(
             device.id,
             manufacturer=info.vendor,
-            model=info.model,
+            model_id=info.model,
             sw_version=info.firmware_version,
             serial_number=info.serial_number,
         )
