@@ -34,12 +34,8 @@ import time
 from typing import Self
 
 from bench.machine import machine_facts as shared_machine_facts
-from custom_components.ev_v2g.transport.coap import (
-    CoapStationClient,
-    Response,
-    StationRefusedError,
-    create_context,
-)
+from custom_components.ev_v2g.transport.coap import CoapStationClient, Response, create_context
+from custom_components.ev_v2g.transport.errors import StationRefusedError
 from custom_components.ev_v2g.transport.observer import StationObserver
 from custom_components.ev_v2g.transport.payloads import (
     PayloadError,
