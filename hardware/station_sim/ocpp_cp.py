@@ -92,6 +92,22 @@ class _Outgoing:
     periodic: bool
 
 
+@dataclass(slots=True)
+class _Reconnect:
+    """start()'s wish to stay connected, and its back-off."""
+
+    url: str
+    ssl: ssl_module.SSLContext | None
+    first_delay: float
+    max_delay: float
+    delay: float = 0.0
+    next_at: float = 0.0
+    connecting: bool = False
+
+    def __post_init__(self) -> None:
+        self.delay = self.first_delay
+
+
 class SimulatedChargePoint:
     """A charge point with connectors, cars, meters and an OCPP connection to a central system."""
 
@@ -191,7 +207,7 @@ class SimulatedChargePoint:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._after: dict[str, Callable[[], None]] = {}
         self._stopped = asyncio.Event()
-        self._running = False
+        self._auto: _Reconnect | None = None
         self._next_meter = 0.0
         self._next_heartbeat = 0.0
         self._next_boot = 0.0
@@ -265,10 +281,29 @@ class SimulatedChargePoint:
             await self._boot()
         except OfflineError as err:
             raise ConnectionError(f"{self.id}: connection lost during boot") from err
-        if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.create_task(self._tick_loop(), name=f"ocpp_sim {self.id} ticks")
+        self._ensure_ticker()
         if self.boot_status == "Accepted":
             await self._after_boot()
+
+    def start(
+        self,
+        url: str,
+        *,
+        ssl: ssl_module.SSLContext | None = None,
+        reconnect_delay: float = 1.0,
+        max_reconnect_delay: float = 30.0,
+    ) -> None:
+        """Connect in the background and stay connected until stop(), without a task of its own.
+
+        The ticker reconnects after a drop with back-off (doubling from `reconnect_delay` up to
+        `max_reconnect_delay`, four-fold after a refusal), with some jitter.
+        """
+        self._stopped.clear()
+        self._auto = _Reconnect(url, ssl, reconnect_delay, max_reconnect_delay)
+        self._ensure_ticker()
+        if not self.connected and not self._auto.connecting:
+            self._auto.connecting = True
+            self.spawn(self._reconnect(self._auto))
 
     async def run(
         self,
@@ -278,37 +313,31 @@ class SimulatedChargePoint:
         reconnect_delay: float = 1.0,
         max_reconnect_delay: float = 30.0,
     ) -> None:
-        """Stay connected until stop(): reconnect with back-off, slower after a refusal."""
-        self._stopped.clear()
-        self._running = True
-        delay = reconnect_delay
-        try:
-            while not self._stopped.is_set():
-                try:
-                    await self.connect(url, ssl=ssl)
-                except aiohttp.WSServerHandshakeError as err:
-                    _LOGGER.debug("%s refused (%s), retrying in %.0f s", self.id, err.status, delay)
-                    delay = min(max_reconnect_delay, delay * 4)
-                except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                    _LOGGER.debug("%s cannot connect: %s", self.id, err)
-                    delay = min(max_reconnect_delay, delay * 2)
-                else:
-                    delay = reconnect_delay
-                    link = self._link
-                    if link is not None:
-                        await self._until_stopped(link.closed)
-                if not self._stopped.is_set():
-                    wait = asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                    await self._until_stopped(asyncio.ensure_future(wait))
-        finally:
-            self._running = False
+        """start(), then wait until stop()."""
+        self.start(
+            url, ssl=ssl, reconnect_delay=reconnect_delay, max_reconnect_delay=max_reconnect_delay
+        )
+        await self._stopped.wait()
 
-    async def _until_stopped(self, future: asyncio.Future[None]) -> None:
-        stopped = asyncio.ensure_future(self._stopped.wait())
+    async def _reconnect(self, auto: _Reconnect) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait((future, stopped), return_when=asyncio.FIRST_COMPLETED)
+            await self.connect(auto.url, ssl=auto.ssl)
+        except aiohttp.WSServerHandshakeError as err:
+            _LOGGER.debug("%s refused (%s)", self.id, err.status)
+            auto.delay = min(auto.max_delay, auto.delay * 4)
+        except (aiohttp.ClientError, OSError, TimeoutError, RuntimeError) as err:
+            _LOGGER.debug("%s cannot connect: %s", self.id, err)
+            auto.delay = min(auto.max_delay, auto.delay * 2)
+        else:
+            auto.delay = auto.first_delay
         finally:
-            stopped.cancel()
+            auto.connecting = False
+            auto.next_at = loop.time() + auto.delay * random.uniform(0.8, 1.2)
+
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick_loop(), name=f"ocpp_sim {self.id} ticks")
 
     async def disconnect(self) -> None:
         """Drop the socket abruptly (no close frame); the charge point and its cars carry on."""
@@ -320,6 +349,7 @@ class SimulatedChargePoint:
     async def stop(self) -> None:
         """Close the socket and stop every task; idempotent."""
         self._stopped.set()
+        self._auto = None
         link, self._link = self._link, None
         if link is not None:
             await link.close()
@@ -362,6 +392,8 @@ class SimulatedChargePoint:
             link.mark_closed()
             if self._link is link:
                 self._link = None
+            if (auto := self._auto) is not None:
+                auto.next_at = asyncio.get_running_loop().time() + auto.delay
             _LOGGER.debug("%s disconnected", self.id)
 
     # -- calls ------------------------------------------------------------------------------------
@@ -516,6 +548,10 @@ class SimulatedChargePoint:
                 await self._timers(now)
             except (ConnectionError, TimeoutError, OCPPError) as err:
                 _LOGGER.debug("%s: %r", self.id, err)
+            auto = self._auto
+            if auto and not auto.connecting and not self.connected and now >= auto.next_at:
+                auto.connecting = True
+                self.spawn(self._reconnect(auto))
             self.flush_soon()
 
     def step(self, dt: float) -> None:
@@ -614,7 +650,7 @@ class SimulatedChargePoint:
         if link is not None:
             await link.close()
             await self._end_reader(link)
-        if not self._running and url is not None and not self._stopped.is_set():
+        if self._auto is None and url is not None and not self._stopped.is_set():
             await asyncio.sleep(min(1.0, self.tick))
             try:
                 await self.connect(url, ssl=ssl)

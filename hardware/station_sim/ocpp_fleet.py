@@ -68,7 +68,7 @@ async def run_charge_points(
 ) -> AsyncIterator[list[SimulatedChargePoint]]:
     """Run charge points `<id_prefix>1` … `<id_prefix><count>` against `url` until the block ends.
 
-    They share one aiohttp session and keep reconnecting (run()); `options` go to every
+    They share one aiohttp session and keep reconnecting (start()); `options` go to every
     SimulatedChargePoint (e.g. version="ocpp2.0.1", tick=0.2). With `demo`, cars arrive and cards
     are swiped as in demo_session.
     """
@@ -85,7 +85,7 @@ async def run_charge_points(
                 password = passwords.get(cp_id)
             cp = SimulatedChargePoint(cp_id, password=password, session=session, **options)
             cps.append(cp)
-            tasks.append(asyncio.create_task(cp.run(url, ssl=ssl, reconnect_delay=reconnect_delay)))
+            cp.start(url, ssl=ssl, reconnect_delay=reconnect_delay)
             if demo:
                 tasks.append(asyncio.create_task(demo_session(cp, index, demo_delay)))
         yield cps
