@@ -130,6 +130,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tick", type=float, default=1.0, help="simulation step, s (default 1)")
     parser.add_argument("--status-every", type=float, default=10.0, help="status line period, s")
     parser.add_argument("--no-demo", action="store_true", help="no cars, no swipes")
+    parser.add_argument("--demo-delay", type=float, default=3.0, help="s before cars and cards")
     parser.add_argument("--verbose", action="store_true", help="log OCPP traffic")
     return parser.parse_args(argv)
 
@@ -148,6 +149,7 @@ async def _serve(args: argparse.Namespace) -> None:
         passwords=passwords,
         ssl=context,
         demo=not args.no_demo,
+        demo_delay=args.demo_delay,
         version=f"ocpp{args.version}",
         connectors=args.connectors,
         phases=args.phases,

@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 import itertools
+from pathlib import Path
+import signal
+import sys
 from typing import Any
 
 import aiohttp
@@ -13,12 +16,20 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 import pytest
 
-from hardware.station_sim import SimConnector, SimProfile, SimTransaction, SimulatedChargePoint
+from hardware.station_sim import (
+    SimConnector,
+    SimProfile,
+    SimTransaction,
+    SimulatedChargePoint,
+    run_charge_points,
+)
+from hardware.station_sim.ocpp_fleet import read_passwords, status_line
 
 from .ocpp_central import CentralSystem, wait_until
 
 VERSIONS = ["ocpp1.6", "ocpp2.0.1"]
 PASSWORD = "s3cret-pass"
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 type MakeCp = Callable[..., SimulatedChargePoint]
 
@@ -716,3 +727,65 @@ async def test_send_raw_reaches_the_central_system(central: CentralSystem, make_
     await cp.meter_now(1)
     await wait_until(lambda: central.calls("MeterValues"))
     assert cp.connected
+
+
+# -- fleet and command line --------------------------------------------------------------------
+
+
+async def test_fleet_shares_a_session_and_reports(central: CentralSystem) -> None:
+    """run_charge_points brings a demo fleet up with per-id passwords and takes it down."""
+    passwords = {"cp-1": PASSWORD, "cp-2": PASSWORD}
+    async with run_charge_points(
+        central.url, 2, id_prefix="cp-", passwords=passwords, demo=True, demo_delay=0.05,
+        tick=0.05, meter_interval=0.2,
+    ) as cps:  # fmt: skip
+        await wait_until(lambda: len(central.calls("BootNotification")) == 2)
+        await wait_until(lambda: central.calls("StartTransaction", "cp-1"))
+        await wait_until(lambda: cps[1].connectors[1].plugged)
+        assert cps[1].connectors[1].transaction is None  # plugged, waiting for a remote start
+        assert "Charging" in status_line(cps[0]) or "Preparing" in status_line(cps[0])
+        assert "online" in status_line(cps[1])
+    assert not any(cp.connected for cp in cps)
+
+
+def test_password_file_formats(tmp_path: Path) -> None:
+    """One shared password, or `<id> <password>` lines."""
+    shared = tmp_path / "shared"
+    shared.write_text("only-one\n")
+    assert read_passwords(shared) == "only-one"
+    per_id = tmp_path / "per-id"
+    per_id.write_text("# id password\ncp-1 aaa\ncp-2 bbb\n")
+    assert read_passwords(per_id) == {"cp-1": "aaa", "cp-2": "bbb"}
+
+
+async def test_cli_runs_ocpp_charge_points(central: CentralSystem, tmp_path: Path) -> None:
+    """`python -m hardware.station_sim ocpp ...` dials in, runs the demo, reports, stops."""
+    central.passwords = {"ocpp-sim-1": PASSWORD, "ocpp-sim-2": PASSWORD}
+    password_file = tmp_path / "passwords"
+    password_file.write_text(PASSWORD + "\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hardware.station_sim", "ocpp", "--url", central.url,
+        "--count", "2", "--version", "2.0.1", "--password-file", str(password_file),
+        "--tick", "0.1", "--meter-interval", "0.5", "--status-every", "0.3", "--demo-delay", "0.1",
+        cwd=REPOSITORY,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(15):
+            first = (await process.stdout.readline()).decode().split()
+            assert first == ["ocpp-sim-1", f"{central.url}/ocpp-sim-1", "ocpp2.0.1"]
+            await process.stdout.readline()
+            await wait_until(lambda: len(central.calls("BootNotification")) == 2, within_s=10)
+            await wait_until(lambda: started(central, "ocpp2.0.1"), within_s=10)
+            status = (await process.stdout.readline()).decode()
+            assert status.split()[0] == "ocpp-sim-1"
+            process.send_signal(signal.SIGTERM)
+            rest, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode()
+    assert rest.decode().rstrip().endswith("stopped")
