@@ -69,6 +69,7 @@ async def async_get_config_entry_diagnostics(
             "stations": stations,
             "residents": len(hub.residents),
             "power_sharing": power_sharing,
+            "ocpp": None if hub.ocpp is None else hub.ocpp.diagnostics(),
             "ledger": ledger,
         },
         TO_REDACT,

@@ -9,6 +9,7 @@ kept in a Home Assistant store, so a restart neither loses nor double counts ene
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 import logging
 from typing import TYPE_CHECKING, Any
 import zlib
@@ -82,7 +83,7 @@ class OcppSite:
                 self.links.setdefault(link.charge_point_id, []).append(link)
         central = self.central
         central.passwords = dict(self.passwords)
-        central.accepted_tags = frozenset(self.accepted_tags())
+        central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
         central.listener = self
         self.hub.sharing.add_listener(self._sharing_changed)
         for charge_point_id in self.subentries:
@@ -100,6 +101,18 @@ class OcppSite:
         if not self.hub.residents:
             tags.extend(self.allowed_tags)
         return [*dict.fromkeys(tags), CENTRAL_ID_TAG]
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the central system knows of the site's charge points (no passwords)."""
+        return {
+            "port": self.central.port,
+            "last_transaction_id": self.central.last_transaction_id,
+            "charge_points": {
+                charge_point_id: asdict(state)
+                for charge_point_id, state in self.central.states.items()
+                if charge_point_id in self.subentries
+            },
+        }
 
     # --- CentralSystemListener -----------------------------------------------------------------
 

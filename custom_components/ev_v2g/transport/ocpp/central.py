@@ -51,7 +51,7 @@ class CentralSystem:
         listener: hears of changes; may be None for a while (the site reloading): the
             central system keeps serving and keeping state.
         passwords: charge point id -> password; an id not in here is unknown and refused.
-        accepted_tags: the id tags answered Accepted; any other is Invalid.
+        accepted_tags: the id tags answered Accepted, casefolded (OCPP id tags are case-insensitive); any other is Invalid.
         states: charge point id -> what we know of it, kept across reconnects; the site may
             fill it (restored transactions) before ``start``.
         last_transaction_id: the last 1.6 transaction id issued; the site persists it.

@@ -101,7 +101,7 @@ class ChargePointSession:
 
     def authorized(self, id_tag: str | None) -> bool:
         """Whether an id tag is one we accept."""
-        return id_tag is not None and id_tag in self.central.accepted_tags
+        return id_tag is not None and id_tag.casefold() in self.central.accepted_tags
 
     def set_status(
         self, connector: int, status: ConnectorStatus, error_code: str | None = None

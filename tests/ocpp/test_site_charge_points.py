@@ -1,0 +1,81 @@
+"""A site's charge points: several connectors, tags before residents exist, diagnostics."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_v2g.const import DOMAIN
+from custom_components.ev_v2g.diagnostics import async_get_config_entry_diagnostics
+from tests.common import state_of, wait_for
+from tests.conftest import SITE_DATA
+
+from .conftest import ChargePointFactory, charge_point_subentry, resident_subentry
+
+
+@pytest.fixture
+def site_entry(ocpp_port: int) -> MockConfigEntry:
+    """A site with a two-connector charge point, no residents, and an allowed card."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        unique_id="garage",
+        data=SITE_DATA,
+        options={"ocpp_port": ocpp_port, "allowed_tags": ["CARD-GUEST"]},
+        subentries_data=[charge_point_subentry("cp-2", name="Twin", connectors=2)],
+    )
+
+
+async def test_each_connector_is_a_station_under_the_charge_point(
+    hass: HomeAssistant, site: MockConfigEntry, ocpp_port: int, charge_points: ChargePointFactory
+) -> None:
+    """Two connectors: two station devices via the charge point's device, charging apart."""
+    charger = charge_points("cp-2", connectors=2)
+    await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
+    registry = dr.async_get(hass)
+    subentry = next(iter(site.subentries))
+    parent = registry.async_get_device(identifiers={(DOMAIN, subentry)})
+    assert parent is not None
+    assert parent.model == "OCPP charge point"
+    connectors = [d for d in registry.devices.values() if d.via_device_id == parent.id]
+    assert sorted((d.name, d.model) for d in connectors) == [
+        ("Twin 1", "OCPP connector"),
+        ("Twin 2", "OCPP connector"),
+    ]
+    await wait_for(hass, lambda: state_of(hass, "sensor.twin_2_state") == "ready", what="online")
+    await charger.plug(2)
+    assert await charger.swipe(2, "CARD-GUEST")  # allowed while the site has no residents
+    await wait_for(hass, lambda: state_of(hass, "sensor.twin_2_state") == "charging", what="2")
+    assert state_of(hass, "sensor.twin_1_state") == "ready"
+    diagnostics = await async_get_config_entry_diagnostics(hass, site)
+    station = diagnostics["stations"][f"{subentry}_connector_2"]
+    assert station["connected"] is True
+    assert station["config"]["password"] == "**REDACTED**"
+    assert diagnostics["ocpp"]["charge_points"]["cp-2"]["online"] is True
+
+
+@pytest.mark.parametrize("version", ["ocpp1.6"])
+async def test_allowed_tags_stop_once_residents_exist(
+    hass: HomeAssistant, ocpp_port: int, charge_points: ChargePointFactory
+) -> None:
+    """With residents, only their tags are accepted; the allowed list was for before."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        data=SITE_DATA,
+        options={"ocpp_port": ocpp_port, "allowed_tags": ["CARD-GUEST"]},
+        subentries_data=[charge_point_subentry("cp-1"), resident_subentry("Bob", "CARD-BOB")],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    charger = charge_points("cp-1")
+    await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
+    await charger.plug(1)
+    assert not await charger.swipe(1, "CARD-GUEST")
+    assert await charger.swipe(1, "card-bob")  # tags compare case-insensitively
+    await wait_for(
+        hass, lambda: state_of(hass, "sensor.charger_session_resident") == "Bob", what="Bob"
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
