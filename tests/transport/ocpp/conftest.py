@@ -26,7 +26,7 @@ async def central(loopback: None, recorder: Recorder) -> AsyncIterator[CentralSy
     system = CentralSystem(port=0, host="127.0.0.1", heartbeat_interval=30, call_timeout=1.0)
     system.listener = recorder
     system.passwords = {f"CP{number}": PASSWORD for number in (1, 2, 3)}
-    system.accepted_tags = frozenset({"TAG1", "04A2B3C4"})
+    system.accepted_tags = frozenset({"tag1", "04a2b3c4"})  # casefolded, as the site gives them
     await system.start()
     yield system
     await system.stop()

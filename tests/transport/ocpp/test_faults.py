@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 
-from custom_components.ev_v2g.transport.ocpp import CentralSystem
+from custom_components.ev_v2g.transport.ocpp import (
+    CentralSystem,
+    CommandRejectedError,
+    CommandTimeoutError,
+    NotConnectedError,
+)
 from custom_components.ev_v2g.transport.ocpp.session import ChargePointSession
 
-from .client import OcppClient, until
+from .client import OcppClient, Recorder, until
 from .conftest import ConnectFactory
 
 BOOT_16 = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox"}
@@ -241,3 +246,46 @@ async def test_flood_does_not_starve_others(
     await until(lambda: flooder.unmatched.qsize() >= sent, timeout=30)
     assert flooder.unmatched.qsize() == sent  # every frame answered, none lost
     assert central.states["CP1"].connectors[1].energy_import_wh == 1000.0
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (TimeoutError(), CommandTimeoutError),
+        (ConnectionResetError(), NotConnectedError),
+        (TypeError("unexpected keyword"), CommandRejectedError),
+    ],
+)
+async def test_library_call_failures(
+    central: CentralSystem,
+    cp16: OcppClient,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    expected: type[Exception],
+) -> None:
+    """What the library's call() may raise is mapped onto our errors."""
+    connection = central._connections["CP1"]
+
+    async def failing(*_: object, **__: object) -> None:
+        raise error
+
+    monkeypatch.setattr(connection, "call", failing)
+    with pytest.raises(expected):
+        await central.charge_point("CP1").reset()
+
+
+async def test_send_fails_while_answering(
+    central: CentralSystem, recorder: Recorder, cp16: OcppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket breaking under an answer ends the connection: offline, told."""
+    connection = central._connections["CP1"]
+
+    async def broken(_: str) -> None:
+        raise ConnectionResetError
+
+    monkeypatch.setattr(connection._ws, "send_str", broken)
+    await cp16.send_raw('[2,"x","Heartbeat",{}]')
+    await until(lambda: not central.states["CP1"].online)
+    assert recorder.changes[-1] == ("CP1", None)
+    with pytest.raises(NotConnectedError):
+        await connection._send("[]")
