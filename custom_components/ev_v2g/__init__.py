@@ -31,7 +31,7 @@ from .const import (
 from .core.ledger import Ledger, LedgerError
 from .events import connect_events, connect_session_events
 from .full_charge import FullChargeWatch
-from .hub import SiteConfig, SiteHub, resident_from_data, station_setups
+from .hub import SiteHub
 from .ledger_writer import LedgerWriter
 from .load_sensor import LoadSensorFollower
 from .ocpp_central import Listener, async_acquire, async_release
@@ -41,6 +41,7 @@ from .runtime import EvV2gConfigEntry
 from .services import async_setup_services
 from .session_book import SessionBook
 from .session_services import async_setup_session_services
+from .site_config import SiteConfig, resident_from_data, station_setups
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,

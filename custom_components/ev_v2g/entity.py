@@ -12,8 +12,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .core.station import Station
-from .hub import SiteHub, StationSetup
+from .hub import SiteHub
 from .runtime import EvV2gConfigEntry
+from .site_config import StationSetup
 
 
 class EvV2gEntity(Entity):
