@@ -189,7 +189,7 @@ async def test_handler_failure_is_internal_error(
         answer = await cp16.call("StatusNotification", status)
         assert answer[2] == "InternalError"
     await still_up(cp16)
-    records = warnings(caplog, "Error while handling request")
+    records = warnings(caplog, "Error while handling StatusNotification from CP1")
     assert len(records) == 1
     assert records[0].levelno == logging.ERROR
     assert records[0].exc_info is not None

@@ -182,6 +182,12 @@ def test_library_log(caplog: pytest.LogCaptureFixture) -> None:
         (logging.DEBUG, "frame 1"),
         (logging.ERROR, "bad 1"),
     ]
+    other = ratelimit.LibraryLog("CP8", RateLimitedLog(logging.getLogger("tests.ocpp.lib")))
+    try:
+        raise ValueError("x")  # noqa: TRY301
+    except ValueError:
+        other.exception("failed %s", 3)
+    assert caplog.records[-1].exc_info is not None
 
 
 # Upgrade request parts -------------------------------------------------------------------------

@@ -8,19 +8,18 @@ while OCPP-J wants a CALLERROR whenever the message id can be read (see ``frames
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-import functools
 import json
 import logging
 import time
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar
 import uuid
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from .dispatch import answer_call
 from .errors import CommandRejectedError, CommandTimeoutError, NotConnectedError
-from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, call_error, classify_bad_frame
-from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError, on
+from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, classify_bad_frame
+from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError
 from .measurands import MeterSample, parse_meter_values
 from .model import OcppVersion
 from .ratelimit import LibraryLog, RateLimitedLog
@@ -28,27 +27,6 @@ from .session import ChargePointSession
 from .timefmt import parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def handles(action: str) -> Callable[[_Method], _Method]:
-    """Mark a method as the handler of a CALL (the library's ``@on``).
-
-    The listener hears of what the handler changed before the answer goes out.
-    """
-
-    def decorator(method: _Method) -> _Method:
-        @functools.wraps(method)
-        def handler(self: OcppConnection, **payload: Any) -> Any:
-            try:
-                return method(self, **payload)
-            finally:
-                self.session.flush()
-
-        return on(action)(cast("_Method", handler))
-
-    return decorator
 
 
 class OcppConnection(LibChargePoint):
@@ -82,7 +60,7 @@ class OcppConnection(LibChargePoint):
         self.heartbeat_interval = heartbeat_interval
         self._ws = ws
         self._offline_after = offline_after
-        self._log = log
+        self.log = log
         self._awaiting: set[str] = set()
         self._call_errors: dict[str, Any] = {}
         self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -100,7 +78,7 @@ class OcppConnection(LibChargePoint):
                 try:
                     message = await ws.receive(timeout=self._offline_after)
                 except TimeoutError:
-                    self._log.warning(
+                    self.log.warning(
                         (self.id, "silent"),
                         "%s sent nothing for %s s: closing its connection",
                         self.id,
@@ -125,11 +103,23 @@ class OcppConnection(LibChargePoint):
             self._closed.set_result(None)
             await self._ws.close(code=code, message=message)
 
-    async def _send(self, message: str) -> None:
-        """Send a frame (replaces the library's, which logs each one at INFO)."""
+    @property
+    def ocpp_version(self) -> str:
+        """The version as the library names it ("1.6", "2.0.1")."""
+        return self._ocpp_version
+
+    async def send_frame(self, message: str) -> None:
+        """Send a frame.
+
+        Raises:
+            NotConnectedError: the connection was closed.
+            ConnectionResetError: the socket broke.
+        """
         if self._closed.done():
             raise NotConnectedError(f"{self.id} is not connected")
         await self._ws.send_str(message)
+
+    _send = send_frame  # the library's name for it (its own logs every frame at INFO)
 
     # Receiving --------------------------------------------------------------------------------
 
@@ -143,11 +133,11 @@ class OcppConnection(LibChargePoint):
         if bad is not None:
             self._log_bad_frame(bad)
             if (answer := answer_to_bad_frame(bad, self.version)) is not None:
-                await self._send(answer)
+                await self.send_frame(answer)
             return
         kind, unique_id = frame[0], frame[1]
         if kind == CALL:
-            await self._on_call(Call(unique_id, frame[2], frame[3]))
+            await answer_call(self, Call(unique_id, frame[2], frame[3]))
         elif unique_id not in self._awaiting:
             _LOGGER.debug("%s: answer %s matches no command waiting", self.id, unique_id)
         elif kind == CALL_RESULT:
@@ -157,39 +147,14 @@ class OcppConnection(LibChargePoint):
             self._call_errors[unique_id] = error
             self._response_queue.put_nowait(error)
 
-    async def _on_call(self, msg: Any) -> None:
-        """Answer a CALL through the library; refusals become CALLERRORs in our spelling."""
-        action: str = msg.action
-        try:
-            if action not in self.route_map:
-                # OCPP-J: NotImplemented = "not known", NotSupported = "recognized but not
-                # supported" (the library uses them the other way round).
-                code = "NotSupported" if action in self.known_actions else "NotImplemented"
-                await self._send(call_error(msg.unique_id, code, f"{action} is not handled"))
-                return
-            await self._handle_call(msg)
-        except OCPPError as error:
-            cause = str(error.details.get("cause", "")) if isinstance(error.details, dict) else ""
-            self._log.warning(
-                (self.id, "invalid"),
-                "%s sent an invalid %s: %s",
-                self.id,
-                action,
-                cause or error.description,
-            )
-            code = self.error_codes.get(error.code, error.code)
-            await self._send(call_error(msg.unique_id, code, str(error.description), cause))
-        finally:
-            self.session.flush()
-
     def _log_bad_frame(self, bad: BadFrame) -> None:
         """Log a frame we could not use, at most once a minute per charge point."""
-        self._log.warning((self.id, "frame"), "%s sent %s", self.id, bad.reason)
+        self.log.warning((self.id, "frame"), "%s sent %s", self.id, bad.reason)
 
     def timestamp_of(self, text: str, what: str) -> float:
         """A message's timestamp; the time of arrival when it cannot be read."""
         if (moment := parse_timestamp(text)) is None:
-            self._log.warning(
+            self.log.warning(
                 (self.id, "timestamp"), "%s sent %s with timestamp %r", self.id, what, text
             )
             return time.time()
@@ -200,7 +165,7 @@ class OcppConnection(LibChargePoint):
         problems: list[str] = []
         samples = parse_meter_values(meter_values, problems)
         if problems:
-            self._log.warning(
+            self.log.warning(
                 (self.id, "meter"),
                 "%s sent meter values we ignore: %s",
                 self.id,

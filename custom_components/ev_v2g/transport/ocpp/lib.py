@@ -2,6 +2,11 @@
 
 Everything we take from the library goes through this module, so the rest of the package is
 checked by mypy --strict without scattered ``type: ignore`` comments.
+
+``validate_payload_now`` is the library's synchronous schema check (``ocpp.messages.
+_validate_payload``, private in 2.1.0, which requirements.txt pins). The library's own
+``validate_payload`` runs it in the default executor: two thread hops per frame, which in Home
+Assistant compete with every other executor job and doubled our cost per frame (measured).
 """
 
 from __future__ import annotations
@@ -9,8 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ocpp.charge_point import (  # type: ignore[import-untyped]
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import OCPPError  # type: ignore[import-untyped]
-from ocpp.messages import Call, CallError, CallResult  # type: ignore[import-untyped]
+from ocpp.messages import Call, CallError, CallResult, _validate_payload as validate_payload_now  # type: ignore[import-untyped]
 from ocpp.routing import on as _on  # type: ignore[import-untyped]
 from ocpp.v16 import call as v16_call, call_result as v16_call_result  # type: ignore[import-untyped]
 from ocpp.v16.enums import Action as V16Action, MessageTrigger as V16MessageTrigger  # type: ignore[import-untyped]
@@ -80,9 +91,14 @@ __all__ = [
     "CallResult",
     "LibChargePoint",
     "OCPPError",
+    "camel_to_snake_case",
     "on",
+    "remove_nones",
+    "serialize_as_dict",
+    "snake_to_camel_case",
     "v16_call",
     "v16_call_result",
     "v201_call",
     "v201_call_result",
+    "validate_payload_now",
 ]

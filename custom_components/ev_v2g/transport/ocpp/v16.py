@@ -6,7 +6,8 @@ import logging
 import time
 from typing import Any, ClassVar
 
-from .connection import OcppConnection, handles
+from .connection import OcppConnection
+from .dispatch import handles
 from .lib import V16_ACTIONS, v16_call, v16_call_result
 from .measurands import ENERGY_IMPORT, MeterSample
 from .model import ConnectorStatus, OcppVersion, StopReason

@@ -9,7 +9,8 @@ import logging
 import time
 from typing import Any, ClassVar
 
-from .connection import OcppConnection, handles
+from .connection import OcppConnection
+from .dispatch import handles
 from .lib import V201_ACTIONS, v201_call, v201_call_result
 from .measurands import ENERGY_IMPORT
 from .model import PLUGGED_STATUSES, ConnectorStatus, OcppVersion, StopReason
