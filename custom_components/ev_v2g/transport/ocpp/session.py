@@ -11,17 +11,8 @@ from collections import deque
 import logging
 from typing import Protocol
 
-from .measurands import (
-    CURRENT_EXPORT,
-    CURRENT_IMPORT,
-    ENERGY_EXPORT,
-    ENERGY_IMPORT,
-    POWER_EXPORT,
-    POWER_IMPORT,
-    SOC,
-    VOLTAGE,
-    MeterSample,
-)
+from .measurands import MeterSample
+from .metering import apply_sample
 from .model import (
     ChargePointState,
     ConnectorState,
@@ -123,50 +114,9 @@ class ChargePointSession:
         for sample in samples:
             if state.sample_at is not None and sample.timestamp <= state.sample_at:
                 continue
-            self._apply(state, sample, transaction_id)
+            apply_sample(state, sample, transaction_id, self.log, self.state.id)
             state.sample_at = sample.timestamp
             self.mark(connector)
-
-    def _apply(
-        self, state: ConnectorState, sample: MeterSample, transaction_id: str | None
-    ) -> None:
-        """Copy one sample's values onto the connector."""
-        values = sample.values
-        transaction = state.transaction
-        in_transaction = transaction is not None and transaction_id in (None, transaction.id)
-        for measurand, attribute in (
-            (ENERGY_IMPORT, "energy_import_wh"),
-            (ENERGY_EXPORT, "energy_export_wh"),
-        ):
-            if (energy := values.get(measurand)) is None:
-                continue
-            previous: float | None = getattr(state, attribute)
-            if in_transaction and previous is not None and energy < previous:
-                self.log.warning(
-                    (self.state.id, "backwards"),
-                    "%s connector %s: ignored %s %s Wh, below %s Wh within the same transaction",
-                    self.state.id,
-                    state.connector,
-                    measurand,
-                    energy,
-                    previous,
-                )
-                continue
-            setattr(state, attribute, energy)
-        current_import = values.get(CURRENT_IMPORT)
-        current_export = values.get(CURRENT_EXPORT)
-        if current_import is not None and (current_import > 0 or not current_export):
-            state.current_a = current_import
-        elif current_export is not None:
-            state.current_a = -current_export + 0.0
-        power_import = values.get(POWER_IMPORT)
-        power_export = values.get(POWER_EXPORT)
-        if power_import is not None or power_export is not None:
-            state.power_w = (power_import or 0.0) - (power_export or 0.0) + 0.0
-        if (voltage := values.get(VOLTAGE)) is not None:
-            state.voltage_v = voltage
-        if (soc := values.get(SOC)) is not None:
-            state.soc = soc
 
     # Transactions -----------------------------------------------------------------------------
 
