@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 import ssl
 from typing import Any
 
@@ -133,6 +134,10 @@ def _check_ledger(url: str) -> None:
         ledger.close()
 
 
+# OpenSSL's errors end with where in CPython they were raised: "(_ssl.c:4067)".
+OPENSSL_SOURCE = re.compile(r" \(_ssl\.c:\d+\)$")
+
+
 def _check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
     """The field at fault and why, when the pair cannot serve TLS; None when it can."""
     for field, path in ((CONF_OCPP_CERTFILE, certfile), (CONF_OCPP_KEYFILE, keyfile)):
@@ -141,7 +146,7 @@ def _check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
     try:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
     except OSError as err:  # ssl.SSLError included
-        return "base", str(err)
+        return "base", OPENSSL_SOURCE.sub("", str(err))
     return None
 
 
