@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-import re
-import ssl
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -17,7 +14,6 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     TextSelector,
-    TextSelectorConfig,
 )
 import voluptuous as vol
 
@@ -45,7 +41,6 @@ from .const import (
     CONF_TOU_SCHEDULE,
     DEFAULT_FULL_MINUTES,
     DEFAULT_FULL_POWER,
-    DEFAULT_OCPP_PORT,
     DEFAULT_ROTATION_PERIOD,
     LOAD_GRID_IMPORT,
     LOAD_NON_EV,
@@ -57,6 +52,7 @@ from .core.allocation import Policy
 from .core.billing import CostSplit
 from .core.ledger import Ledger, LedgerError
 from .core.tariff import TariffError, TimeOfUse
+from .ocpp_options import OCPP_SCHEMA, check_tls, tidy_tags
 from .selectors import amperes, whole
 
 SHARING_SCHEMA = vol.Schema(
@@ -75,18 +71,6 @@ SHARING_SCHEMA = vol.Schema(
             )
         ),
         vol.Required(CONF_SAFE_LIMIT, default=0): amperes(0, 2000),
-    }
-)
-
-
-OCPP_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_OCPP_PORT, default=DEFAULT_OCPP_PORT): whole(1, 65535),
-        vol.Optional(CONF_OCPP_CERTFILE): TextSelector(),
-        vol.Optional(CONF_OCPP_KEYFILE): TextSelector(),
-        vol.Optional(CONF_ALLOWED_TAGS, default=[]): TextSelector(
-            TextSelectorConfig(multiple=True)
-        ),
     }
 )
 
@@ -132,27 +116,6 @@ def _check_ledger(url: str) -> None:
         ledger.open()
     finally:
         ledger.close()
-
-
-# OpenSSL's errors end with where in CPython they were raised: "(_ssl.c:4067)".
-OPENSSL_SOURCE = re.compile(r" \(_ssl\.c:\d+\)$")
-
-
-def _check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
-    """The field at fault and why, when the pair cannot serve TLS; None when it can."""
-    for field, path in ((CONF_OCPP_CERTFILE, certfile), (CONF_OCPP_KEYFILE, keyfile)):
-        if not Path(path).is_file():
-            return field, f"{path} is not a file"
-    try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
-    except OSError as err:  # ssl.SSLError included
-        return "base", OPENSSL_SOURCE.sub("", str(err))
-    return None
-
-
-def _tags(values: list[str]) -> list[str]:
-    """Tags as typed, stripped, without blanks or repeats, in their order."""
-    return list(dict.fromkeys(tag for value in values if (tag := value.strip())))
 
 
 class SiteOptionsFlow(OptionsFlow):
@@ -260,7 +223,7 @@ class SiteOptionsFlow(OptionsFlow):
                 errors[CONF_OCPP_CERTFILE] = "tls_pair"
             elif certfile:
                 certfile, keyfile = self.hass.config.path(certfile), self.hass.config.path(keyfile)
-                fault = await self.hass.async_add_executor_job(_check_tls, certfile, keyfile)
+                fault = await self.hass.async_add_executor_job(check_tls, certfile, keyfile)
                 if fault is not None:
                     errors[fault[0]] = "tls_invalid"
                     placeholders["error"] = fault[1]
@@ -270,7 +233,7 @@ class SiteOptionsFlow(OptionsFlow):
                         CONF_OCPP_PORT: int(user_input[CONF_OCPP_PORT]),
                         CONF_OCPP_CERTFILE: certfile or None,
                         CONF_OCPP_KEYFILE: keyfile or None,
-                        CONF_ALLOWED_TAGS: _tags(user_input.get(CONF_ALLOWED_TAGS, [])),
+                        CONF_ALLOWED_TAGS: tidy_tags(user_input.get(CONF_ALLOWED_TAGS, [])),
                     }
                 )
         return self._form("ocpp", OCPP_SCHEMA, user_input, errors, placeholders)

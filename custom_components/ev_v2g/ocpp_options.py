@@ -1,0 +1,51 @@
+"""The site's OCPP options: the listener's form, its TLS pair check, and the accepted tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+import ssl
+
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
+import voluptuous as vol
+
+from .const import (
+    CONF_ALLOWED_TAGS,
+    CONF_OCPP_CERTFILE,
+    CONF_OCPP_KEYFILE,
+    CONF_OCPP_PORT,
+    DEFAULT_OCPP_PORT,
+)
+from .selectors import whole
+
+OCPP_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_OCPP_PORT, default=DEFAULT_OCPP_PORT): whole(1, 65535),
+        vol.Optional(CONF_OCPP_CERTFILE): TextSelector(),
+        vol.Optional(CONF_OCPP_KEYFILE): TextSelector(),
+        vol.Optional(CONF_ALLOWED_TAGS, default=[]): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+    }
+)
+
+
+# OpenSSL's errors end with where in CPython they were raised: "(_ssl.c:4067)".
+OPENSSL_SOURCE = re.compile(r" \(_ssl\.c:\d+\)$")
+
+
+def check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
+    """The field at fault and why, when the pair cannot serve TLS; None when it can."""
+    for field, path in ((CONF_OCPP_CERTFILE, certfile), (CONF_OCPP_KEYFILE, keyfile)):
+        if not Path(path).is_file():
+            return field, f"{path} is not a file"
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except OSError as err:  # ssl.SSLError included
+        return "base", OPENSSL_SOURCE.sub("", str(err))
+    return None
+
+
+def tidy_tags(values: list[str]) -> list[str]:
+    """Tags as typed, stripped, without blanks or repeats, in their order."""
+    return list(dict.fromkeys(tag for value in values if (tag := value.strip())))
