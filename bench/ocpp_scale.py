@@ -315,6 +315,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine spent busy (/proc/stat), seconds."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    busy = sum(int(value) for value in fields[:8]) - int(fields[3]) - int(fields[4])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory (VmRSS) of process `pid`, MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -505,6 +512,8 @@ class CountResult:
     cpu_pct: float = math.nan
     fleet_cpu_pct: float = math.nan
     """The charge point processes' CPU over the window, % of one core (all processes)."""
+    other_cpu_pct: float = math.nan
+    """CPU over the window of everything else on the machine (the bench, other work), % core."""
     window_s: float = math.nan
     rtts: list[float] = field(default_factory=list)
     failed: int = 0
@@ -658,11 +667,14 @@ async def bench_count(args: argparse.Namespace, count: int, workdir: Path) -> Co
         _out(f"  N={count}: measuring over {args.window:.0f} s")
         await fleets.ask_all("window_start")
         ha_before, fleet_before = cpu_seconds(hass.pid), fleets.cpu_seconds()
+        machine_before = machine_cpu_seconds()
         started = time.monotonic()
         await asyncio.sleep(args.window)
         elapsed = time.monotonic() - started
         result.cpu_pct = (cpu_seconds(hass.pid) - ha_before) / elapsed * 100
         result.fleet_cpu_pct = (fleets.cpu_seconds() - fleet_before) / elapsed * 100
+        machine_pct = (machine_cpu_seconds() - machine_before) / elapsed * 100
+        result.other_cpu_pct = max(machine_pct - result.cpu_pct - result.fleet_cpu_pct, 0.0)
         result.window_s = elapsed
         for answer in await fleets.ask_all("rtts"):
             result.rtts.extend(answer["rtts"])
@@ -699,11 +711,13 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
     header = (
         f"{'N':>5} | {'entities':>8} | {'RSS idle':>8} | {'RSS N':>7} | {'CPU idle':>8}"
         f" | {'CPU N':>7} | {'MV/s':>6} | {'CPU/MV':>7} | {'MV p50':>7} | {'MV p95':>7}"
-        f" | {'MV max':>7} | {'lost':>4} | {'CP CPU':>7} | {'online':>6}"
+        f" | {'MV max':>7} | {'lost':>4} | {'CP CPU':>7} | {'other':>6}"
+        f" | {'online':>6}"
     )
     units = (
         f"{'':>5} | {'':>8} | {'MB':>8} | {'MB':>7} | {'% core':>8} | {'% core':>7} | {'':>6}"
-        f" | {'ms':>7} | {'ms':>7} | {'ms':>7} | {'ms':>7} | {'':>4} | {'% core':>7} | {'':>6}"
+        f" | {'ms':>7} | {'ms':>7} | {'ms':>7} | {'ms':>7} | {'':>4} | {'% core':>7}"
+        f" | {'% core':>6} | {'':>6}"
     )
     _out(header)
     _out(units)
@@ -712,11 +726,12 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
         rtts_ms = [value * 1000 for value in r.rtts]
         _out(
             f"{r.count:>5} | {r.entities:>8} | {_fmt(r.rss_before_mb):>8}"
-            f" | {_fmt(r.rss_after_mb):>7} | {_fmt(r.idle_cpu_pct):>8} | {_fmt(r.cpu_pct):>7}"
+            f" | {_fmt(r.rss_after_mb):>7} | {_fmt(r.idle_cpu_pct, 2):>8} | {_fmt(r.cpu_pct):>7}"
             f" | {_fmt(r.rate):>6} | {_fmt(r.cpu_ms_per_message, 2):>7}"
             f" | {_fmt(statistics.median(rtts_ms) if rtts_ms else math.nan):>7}"
             f" | {_fmt(percentile(rtts_ms, 0.95)):>7} | {_fmt(max(rtts_ms, default=math.nan)):>7}"
-            f" | {r.failed:>4} | {_fmt(r.fleet_cpu_pct):>7} | {r.ha_online:>6}"
+            f" | {r.failed:>4} | {_fmt(r.fleet_cpu_pct):>7} | {_fmt(r.other_cpu_pct):>6}"
+            f" | {r.ha_online:>6}"
         )
     _out()
     _out(
@@ -739,7 +754,9 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
         " RSS N: all N connected, after the window. CPU: utime+stime of every HA thread,"
         " % of one core. CPU/MV: HA CPU over the window / MeterValues answered in it."
         " MV: MeterValues CALL -> CALLRESULT at the charge point; lost: timed out or cut."
-        " CP CPU: the charge point processes together. online: HA connectivity sensors on."
+        " CP CPU: the charge point processes together. other: the rest of the machine's busy"
+        " CPU over the window (the bench, anything else running: it inflates the latencies)."
+        " online: HA connectivity sensors on."
         " connect: first charge point started -> all charging at the allocator's limit."
         " Delivery: REST number.set_value on the site limit (N x limit) -> TxProfile with the"
         " new limit received, per charge point (time.time() on both sides, same machine)."
