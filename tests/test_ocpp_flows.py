@@ -594,8 +594,14 @@ def suggested(result: dict[str, Any]) -> dict[str, Any]:
 async def test_ocpp_options_defaults(hass: HomeAssistant, site: MockConfigEntry) -> None:
     """A site never set up for OCPP listens on 9000, without TLS, accepting no tags."""
     result = await _ocpp_options(hass, site)
-    assert fields(result) == ["ocpp_port", "ocpp_certfile", "ocpp_keyfile", "allowed_tags"]
-    assert suggested(result) == {"ocpp_port": 9000, "allowed_tags": []}
+    assert fields(result) == [
+        "ocpp_port",
+        "ocpp_certfile",
+        "ocpp_keyfile",
+        "ocpp_listen",
+        "allowed_tags",
+    ]
+    assert suggested(result) == {"ocpp_port": 9000, "ocpp_listen": False, "allowed_tags": []}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"ocpp_port": 9000}
     )
@@ -604,6 +610,7 @@ async def test_ocpp_options_defaults(hass: HomeAssistant, site: MockConfigEntry)
         "ocpp_port": 9000,
         "ocpp_certfile": None,
         "ocpp_keyfile": None,
+        "ocpp_listen": False,
         "allowed_tags": [],
     }
 
@@ -616,13 +623,14 @@ async def test_ocpp_options_stored(
     certfile, keyfile = write_pair(tmp_path, "site")
     tags = [" 04A2B3C4 ", "", "  ", "04A2B3C4", "guest"]
     form = {"ocpp_port": 9443.0, "ocpp_certfile": f" {certfile} ", "ocpp_keyfile": str(keyfile)}
-    result = await _options(hass, site, {**form, "allowed_tags": tags})
+    result = await _options(hass, site, {**form, "ocpp_listen": True, "allowed_tags": tags})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert site.options == {
         "policy": "fcfs",
         "ocpp_port": 9443,
         "ocpp_certfile": str(certfile),
         "ocpp_keyfile": str(keyfile),
+        "ocpp_listen": True,
         "allowed_tags": ["04A2B3C4", "guest"],
     }
     assert type(site.options["ocpp_port"]) is int
@@ -631,6 +639,7 @@ async def test_ocpp_options_stored(
         "ocpp_port": 9443,
         "ocpp_certfile": str(certfile),
         "ocpp_keyfile": str(keyfile),
+        "ocpp_listen": True,
         "allowed_tags": ["04A2B3C4", "guest"],
     }
 

@@ -1,4 +1,4 @@
-"""The site's OCPP options: the listener's form, its TLS pair check, and the accepted tags."""
+"""The site's OCPP options: the central system's form, its TLS pair check, the accepted tags."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from pathlib import Path
 import re
 import ssl
 
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
+from homeassistant.helpers.selector import BooleanSelector, TextSelector, TextSelectorConfig
 import voluptuous as vol
 
 from .const import (
     CONF_ALLOWED_TAGS,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
+    CONF_OCPP_LISTEN,
     CONF_OCPP_PORT,
     DEFAULT_OCPP_PORT,
 )
@@ -23,6 +24,7 @@ OCPP_SCHEMA = vol.Schema(
         vol.Required(CONF_OCPP_PORT, default=DEFAULT_OCPP_PORT): whole(1, 65535),
         vol.Optional(CONF_OCPP_CERTFILE): TextSelector(),
         vol.Optional(CONF_OCPP_KEYFILE): TextSelector(),
+        vol.Required(CONF_OCPP_LISTEN, default=False): BooleanSelector(),
         vol.Optional(CONF_ALLOWED_TAGS, default=[]): TextSelector(
             TextSelectorConfig(multiple=True)
         ),

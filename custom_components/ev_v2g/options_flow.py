@@ -29,6 +29,7 @@ from .const import (
     CONF_MAX_ACTIVE,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
+    CONF_OCPP_LISTEN,
     CONF_OCPP_PORT,
     CONF_POLICY,
     CONF_PRICE,
@@ -211,7 +212,7 @@ class SiteOptionsFlow(OptionsFlow):
         return self._form("billing", schema, user_input, errors, placeholders)
 
     async def async_step_ocpp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the OCPP listener's port and certificate, and the tags it accepts."""
+        """Show and store the OCPP central system's port, certificate, listening and tags."""
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         if user_input is not None:
@@ -233,6 +234,7 @@ class SiteOptionsFlow(OptionsFlow):
                         CONF_OCPP_PORT: int(user_input[CONF_OCPP_PORT]),
                         CONF_OCPP_CERTFILE: certfile or None,
                         CONF_OCPP_KEYFILE: keyfile or None,
+                        CONF_OCPP_LISTEN: bool(user_input.get(CONF_OCPP_LISTEN, False)),
                         CONF_ALLOWED_TAGS: tidy_tags(user_input.get(CONF_ALLOWED_TAGS, [])),
                     }
                 )
