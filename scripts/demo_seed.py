@@ -1,10 +1,12 @@
 """Prepare the demo's Home Assistant config folder before its first start; safe to run again.
 
 Creates what onboarding would (an owner `demo` / `demo1234`, a person for it, onboarding marked
-done) and an ev_v2g site (20 A: three cars fit, a fourth waits) with three residents and four
-CoAP station subentries, using Home Assistant's own auth and storage helpers. Run it only while
-that Home Assistant is stopped:
-    .venv/bin/python scripts/demo_seed.py config
+done) and an ev_v2g site (26 A: four cars fit, a fifth waits) with three residents, four CoAP
+station subentries and two OCPP charge points (`ocpp-sim-1`, `ocpp-sim-2`), using Home Assistant's
+own auth and storage helpers. The charge points' passwords go to <config>/ocpp_passwords (mode
+0600) for the OCPP simulator. A site seeded before gets what it lacks: the charge points, the
+OCPP port, the demo card. Run it only while that Home Assistant is stopped:
+    .venv/bin/python scripts/demo_seed.py config [--base-port 5683] [--ocpp-port 9000]
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import os
 from pathlib import Path
+import secrets
+import string
 from typing import Any
 
 from homeassistant import runner
@@ -39,7 +44,21 @@ ONBOARDING_VERSION = 4  # homeassistant.components.onboarding.STORAGE_VERSION
 PERSON_VERSION = 2  # homeassistant.components.person.STORAGE_VERSION
 STATIONS = 4
 BASE_PORT = 5683
-SITE = {"name": "Demo garage", "supply_limit_a": 20, "phases": 1, "voltage_v": 230}
+OCPP_PORT = 9000
+SITE = {"name": "Demo garage", "supply_limit_a": 26, "phases": 1, "voltage_v": 230}
+# Sites seeded before the OCPP charge points had 20 A: three cars fit, not the card session too.
+OLD_SUPPLY_LIMIT_A = 20
+# The OCPP charge points: (name, charge point id, owner's resident name). The simulator
+# (python -m hardware.station_sim ocpp, started by scripts/develop) plugs a car into ocpp-sim-1
+# and swipes its default card; at ocpp-sim-2 a car waits for the charging switch.
+OCPP_CHARGE_POINTS: tuple[tuple[str, str, str | None], ...] = (
+    ("Charge point A", "ocpp-sim-1", None),
+    ("Charge point B", "ocpp-sim-2", "Flat 2B"),
+)
+# The simulator's default card (SimulatedChargePoint.id_tag), and the resident it belongs to.
+DEMO_CARD = "CARD-1"
+DEMO_CARD_RESIDENT = "Flat 3C"
+PASSWORD_FILE = "ocpp_passwords"  # noqa: S105 - a file name; lines '<charge point id> <password>'
 # The PV-drop blueprint's inputs for the demo: blueprints/automation/ev_v2g/pv_drop_v2g.yaml.
 SITE_INPUT = "site"
 # The demo PV gives about 5.4 kW in sun and 0.6 kW under the cloud (config/packages/pv_demo.yaml);
@@ -83,7 +102,7 @@ def resident_subentry(name: str, v2g_opt_in: bool) -> dict[str, Any]:
     """A resident as config_entries.ConfigSubentry.as_dict writes it."""
     return {
         "data": {
-            "id_tags": [],
+            "id_tags": [DEMO_CARD] if name == DEMO_CARD_RESIDENT else [],
             "user_id": None,
             "v2g_opt_in": v2g_opt_in,
             "reserve_soc": 30.0,
@@ -118,7 +137,43 @@ def station_subentry(number: int, owner: str | None, base_port: int) -> dict[str
     }
 
 
-def site_entry(base_port: int) -> dict[str, Any]:
+def new_password() -> str:
+    """A password as the OCPP flow makes one (ocpp_flow.new_password): 20 letters and digits."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+def ocpp_station_subentry(name: str, charge_point_id: str, owner: str | None) -> dict[str, Any]:
+    """An OCPP charge point with one connector, as ConfigSubentry.as_dict writes it."""
+    return {
+        "data": {
+            "protocol": "ocpp",
+            "charge_point_id": charge_point_id,
+            "password": new_password(),
+            "connectors": 1,
+            "min_current_a": 6.0,
+            "max_current_a": 32.0,
+            "phases": 1,
+            "connected_phase": 1,
+            "owner": owner,
+        },
+        "subentry_id": ulid_util.ulid_now(),
+        "subentry_type": "station",
+        "title": name,
+        "unique_id": f"ocpp:{charge_point_id}",
+    }
+
+
+def ocpp_subentries(residents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demo's OCPP charge points, their owners looked up among `residents` by name."""
+    ids = {resident["title"]: resident["subentry_id"] for resident in residents}
+    return [
+        ocpp_station_subentry(name, charge_point_id, ids.get(owner) if owner else None)
+        for name, charge_point_id, owner in OCPP_CHARGE_POINTS
+    ]
+
+
+def site_entry(base_port: int, ocpp_port: int = OCPP_PORT) -> dict[str, Any]:
     """Return the demo site as config_entries.ConfigEntry.as_dict writes it."""
     now = dt_util.utcnow().isoformat()
     version, minor_version = flow_version()
@@ -146,11 +201,12 @@ def site_entry(base_port: int) -> dict[str, Any]:
             "credit_rate": 0.12,
             "shared_costs": 40.0,
             "cost_split": "energy",
+            "ocpp_port": ocpp_port,
         },
         "pref_disable_new_entities": False,
         "pref_disable_polling": False,
         "source": "user",
-        "subentries": [*residents, *stations],
+        "subentries": [*residents, *stations, *ocpp_subentries(residents)],
         "title": SITE["name"],
         "unique_id": None,
         "version": version,
@@ -223,8 +279,43 @@ async def seed_onboarding(hass: HomeAssistant) -> str:
     return "onboarding marked done"
 
 
-async def seed_site(hass: HomeAssistant, base_port: int) -> tuple[str, str]:
-    """Add the demo site with its stations, unless an ev_v2g entry exists already.
+def complete_site(entry: dict[str, Any], ocpp_port: int) -> list[str]:
+    """Give a site seeded before what the demo has now; return what was changed.
+
+    Adds the OCPP charge points that are missing (raising an old demo's 20 A to make room for the
+    card session), sets the OCPP port and gives the demo card to its resident.
+    """
+    changes: list[str] = []
+    subentries: list[dict[str, Any]] = entry.setdefault("subentries", [])
+    residents = [s for s in subentries if s["subentry_type"] == "resident"]
+    unique_ids = {s.get("unique_id") for s in subentries}
+    missing = [s for s in ocpp_subentries(residents) if s["unique_id"] not in unique_ids]
+    if missing:
+        subentries.extend(missing)
+        changes.append("added " + ", ".join(s["title"] for s in missing))
+        if entry["data"].get("supply_limit_a") == OLD_SUPPLY_LIMIT_A:
+            entry["data"] = {**entry["data"], "supply_limit_a": SITE["supply_limit_a"]}
+            changes.append(f"supply {OLD_SUPPLY_LIMIT_A} A -> {SITE['supply_limit_a']} A")
+    if entry.get("options", {}).get("ocpp_port") != ocpp_port:
+        entry["options"] = {**entry.get("options", {}), "ocpp_port": ocpp_port}
+        changes.append(f"OCPP port {ocpp_port}")
+    tags = {str(tag).casefold() for s in residents for tag in s["data"].get("id_tags") or ()}
+    holder = next((s for s in residents if s["title"] == DEMO_CARD_RESIDENT), None)
+    if DEMO_CARD.casefold() not in tags and holder is not None:
+        holder["data"] = {
+            **holder["data"],
+            "id_tags": sorted({*(holder["data"].get("id_tags") or ()), DEMO_CARD}),
+        }
+        changes.append(f"card {DEMO_CARD} for {DEMO_CARD_RESIDENT}")
+    if changes:
+        entry["modified_at"] = dt_util.utcnow().isoformat()
+    return changes
+
+
+async def seed_site(
+    hass: HomeAssistant, base_port: int, ocpp_port: int = OCPP_PORT
+) -> tuple[str, str]:
+    """Add the demo site with its stations, or complete the ev_v2g entry that exists already.
 
     Returns what was done and the site's entry id.
     """
@@ -234,21 +325,49 @@ async def seed_site(hass: HomeAssistant, base_port: int) -> tuple[str, str]:
     data = await store.async_load() or {"entries": []}
     for entry in data["entries"]:
         if entry["domain"] == DOMAIN:
-            return "ev_v2g entry exists: left as is", str(entry["entry_id"])
-    entry = site_entry(base_port)
+            changes = complete_site(entry, ocpp_port)
+            if not changes:
+                return "ev_v2g entry exists: left as is", str(entry["entry_id"])
+            await store.async_save(data)
+            return f"ev_v2g entry completed: {'; '.join(changes)}", str(entry["entry_id"])
+    entry = site_entry(base_port, ocpp_port)
     data["entries"].append(entry)
     await store.async_save(data)
-    return f"ev_v2g site {SITE['name']!r} with {STATIONS} stations created", str(entry["entry_id"])
+    done = f"ev_v2g site {SITE['name']!r}: {STATIONS} stations, {len(OCPP_CHARGE_POINTS)} OCPP"
+    return f"{done} charge points created", str(entry["entry_id"])
 
 
-async def seed(config_dir: Path, base_port: int) -> None:
+async def seed_passwords(hass: HomeAssistant, config_dir: Path) -> str:
+    """Write the site's OCPP passwords to <config>/ocpp_passwords (mode 0600) for the simulator."""
+    store: Store[dict[str, list[dict[str, Any]]]] = Store(
+        hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR_VERSION
+    )
+    data = await store.async_load() or {"entries": []}
+    lines = [
+        f"{sub['data']['charge_point_id']} {sub['data']['password']}"
+        for entry in data["entries"]
+        if entry["domain"] == DOMAIN
+        for sub in entry.get("subentries", [])
+        if sub["subentry_type"] == "station" and sub["data"].get("protocol") == "ocpp"
+    ]
+    path = config_dir / PASSWORD_FILE
+    header = "# The demo's OCPP charge points: '<id> <password>' (scripts/demo_seed.py writes it)\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(header + "".join(f"{line}\n" for line in lines))
+    path.chmod(0o600)
+    return f"{PASSWORD_FILE} written: {len(lines)} OCPP charge point password(s), mode 0600"
+
+
+async def seed(config_dir: Path, base_port: int, ocpp_port: int = OCPP_PORT) -> None:
     """Seed config_dir with Home Assistant's own helpers, then flush their delayed writes."""
     hass = HomeAssistant(str(config_dir))
     await asyncio.gather(dr.async_load(hass), er.async_load(hass))
     for step in (seed_owner, seed_onboarding):
         print(f"demo_seed: {await step(hass)}")
-    done, entry_id = await seed_site(hass, base_port)
+    done, entry_id = await seed_site(hass, base_port, ocpp_port)
     print(f"demo_seed: {done}")
+    print(f"demo_seed: {await seed_passwords(hass, config_dir)}")
     print(f"demo_seed: {seed_automations(config_dir, entry_id)}")
     # async_stop ignores a core that never ran, and only its stop writes the delayed saves
     # (the auth store's users): mark it running, then stop it the normal way.
@@ -263,11 +382,14 @@ def main() -> None:
     parser.add_argument(
         "--base-port", type=int, default=BASE_PORT, help=f"station 1's CoAP port ({BASE_PORT})"
     )
+    parser.add_argument(
+        "--ocpp-port", type=int, default=OCPP_PORT, help=f"the OCPP central system's ({OCPP_PORT})"
+    )
     args = parser.parse_args()
     config_dir: Path = args.config_dir.resolve()
     (config_dir / ".storage").mkdir(parents=True, exist_ok=True)
     asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(seed(config_dir, args.base_port))
+    asyncio.run(seed(config_dir, args.base_port, args.ocpp_port))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Many simulated OCPP charge points in one process: a demo fleet and its command line.
 
 Usage: python -m hardware.station_sim ocpp --url ws://127.0.0.1:9000 --count 2 --version 1.6
-[--id-prefix ocpp-sim-] [--password-file FILE] [--connectors 1] [--tick 1] [--status-every 10]
+[--id-prefix ocpp-sim-] [--first 1] [--password-file FILE] [--connectors 1] [--tick 1]
+[--status-every 10]
 
 The password file holds either one password for every charge point, or lines `<id> <password>`.
 """
@@ -59,6 +60,7 @@ async def run_charge_points(
     count: int = 1,
     *,
     id_prefix: str = "ocpp-sim-",
+    first: int = 1,
     passwords: str | Mapping[str, str] | None = None,
     ssl: ssl_module.SSLContext | None = None,
     demo: bool = False,
@@ -66,7 +68,7 @@ async def run_charge_points(
     reconnect_delay: float = 1.0,
     **options: Any,
 ) -> AsyncIterator[list[SimulatedChargePoint]]:
-    """Run charge points `<id_prefix>1` … `<id_prefix><count>` against `url` until the block ends.
+    """Run charge points `<id_prefix><first>` … (`count` of them) against `url` until the block ends.
 
     They share one aiohttp session and keep reconnecting (start()); `options` go to every
     SimulatedChargePoint (e.g. version="ocpp2.0.1", tick=0.2). With `demo`, cars arrive and cards
@@ -78,7 +80,7 @@ async def run_charge_points(
     cps: list[SimulatedChargePoint] = []
     tasks: list[asyncio.Task[None]] = []
     try:
-        for index in range(1, count + 1):
+        for index in range(first, first + count):
             cp_id = f"{id_prefix}{index}"
             password = passwords if isinstance(passwords, str) or passwords is None else None
             if isinstance(passwords, Mapping):
@@ -121,6 +123,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--count", type=int, default=2, help="charge points (default 2)")
     parser.add_argument("--version", default="1.6", choices=("1.6", "2.0.1"), help="OCPP version")
     parser.add_argument("--id-prefix", default="ocpp-sim-", help="ids are <prefix>1 … <prefix>N")
+    parser.add_argument("--first", type=int, default=1, help="number of the first id (default 1)")
     parser.add_argument("--password-file", type=Path, help="one password, or lines '<id> <pw>'")
     parser.add_argument("--cafile", type=Path, help="CA certificate for a wss:// URL")
     parser.add_argument("--connectors", type=int, default=1, help="connectors per charge point")
@@ -146,6 +149,7 @@ async def _serve(args: argparse.Namespace) -> None:
         args.url,
         args.count,
         id_prefix=args.id_prefix,
+        first=args.first,
         passwords=passwords,
         ssl=context,
         demo=not args.no_demo,

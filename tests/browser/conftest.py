@@ -57,6 +57,6 @@ def browser(chromium: str) -> Iterator[Browser]:
 
 @pytest.fixture
 def demo(socket_enabled: None, tmp_path: Path, artifacts: Path) -> Iterator[Demo]:
-    """scripts/develop in tmp_path: Home Assistant, four simulated stations, the PV demo."""
+    """scripts/develop in tmp_path: HA, four CoAP stations, two OCPP charge points, the PV demo."""
     with run_demo(tmp_path / "config", artifacts) as running:
         yield running

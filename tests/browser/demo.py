@@ -68,7 +68,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the demo's process group (scripts/develop stops HA and the stations), then kill."""
+    """SIGTERM the demo's process group (scripts/develop stops HA and the simulators), then kill."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -82,11 +82,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def run_demo(config_dir: Path, artifacts: Path, timeout: float = 180) -> Iterator[Demo]:
     """scripts/develop with its config in `config_dir`, its output in `artifacts`/develop.log."""
-    port, coap_port = free_tcp_port(), free_udp_ports(STATIONS)
+    port, coap_port, ocpp_port = free_tcp_port(), free_udp_ports(STATIONS), free_tcp_port()
+    while ocpp_port == port:
+        ocpp_port = free_tcp_port()
     log = artifacts / "develop.log"
     command = [
         str(ROOT / "scripts" / "develop"),
         *("--config", str(config_dir), "--port", str(port), "--coap-port", str(coap_port)),
+        *("--ocpp-port", str(ocpp_port)),
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments

@@ -1,9 +1,10 @@
 """The demo as a person sees it: the EV charging dashboard in Debian's chromium.
 
-scripts/develop runs for real (Home Assistant, four simulated CoAP stations over UDP, the
-simulated PV and the PV-drop blueprint automation). The test logs in, checks the station cards
-show live values, puts the cloud over the PV, and watches the site discharge the V2G car.
-Screenshots are kept in artifacts/browser.
+scripts/develop runs for real (Home Assistant, four simulated CoAP stations over UDP, two
+simulated OCPP charge points over WebSocket, the simulated PV and the PV-drop blueprint
+automation). The test logs in, checks the station and charge point cards show live values, puts
+the cloud over the PV, and watches the site discharge the V2G car. Screenshots are kept in
+artifacts/browser.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def log_in(page: Page, url: str) -> None:
 def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
     demo: Demo, browser: Browser, artifacts: Path
 ) -> None:
-    """Live station cards; cloud on → DR mode Discharge and station 1's power turns negative."""
+    """Live station cards; cloud on → DR mode Discharge and station 1's power turns negative.
+
+    The OCPP charge points are online: at A (1.6J) a car arrived and Flat 3C's card was swiped,
+    so it charges for Flat 3C; at B (2.0.1) a car waits for its charging switch.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         log_in(page, demo.url)
@@ -97,6 +102,22 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
         assert tile_state(page, "Plugged", "Station 4") == "Unplugged"
         assert tile_state(page, "State", "Station 1") == "Charging"
         assert tile_state(page, "Resident", "Station 1") == "Flat 1A"
+        wait_for(
+            page,
+            "charge point A drawing power",
+            lambda: (watts(tile_state(page, "Charge point A power")) or 0) > 500,
+        )
+        assert tile_state(page, "State", "Charge point A") == "Charging"
+        assert tile_state(page, "Plugged", "Charge point A") == "Plugged in"
+        assert tile_state(page, "Resident", "Charge point A") == "Flat 3C"
+        assert tile_state(page, "Charging", "Charge point A") == "On"
+        wait_for(
+            page,
+            "charge point B's car plugged in",
+            lambda: tile_state(page, "Plugged", "Charge point B") == "Plugged in",
+        )
+        assert watts(tile_state(page, "Charge point B power")) == 0
+        assert tile_state(page, "Charging", "Charge point B") == "Off"
         # Every card found its entity: a missing one shows a warning card instead.
         assert page.locator("hui-warning").count() == 0
         assert tile_state(page, "DR mode") == "Normal"
