@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from ocpp import messages
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.diagnostics import async_get_config_entry_diagnostics
+from custom_components.ev_v2g.transport.ocpp.central import CentralSystem
+from custom_components.ev_v2g.transport.ocpp.lib import load_validators
 from tests.common import state_of, wait_for
 from tests.conftest import SITE_DATA
 
@@ -79,3 +82,20 @@ async def test_allowed_tags_stop_once_residents_exist(
         hass, lambda: state_of(hass, "sensor.charger_session_resident") == "Bob", what="Bob"
     )
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_schemas_are_read_before_the_first_frame(
+    hass: HomeAssistant, loopback: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames are checked in the event loop: every schema is read at start, in the executor."""
+    monkeypatch.setattr(messages, "_validators", {})
+    load_validators.cache_clear()
+    central = CentralSystem(port=0, host="127.0.0.1")
+    await central.start()
+    try:
+        assert "BootNotificationRequest_2.0.1" in messages._validators
+        assert "SetChargingProfile_1.6" in messages._validators
+        assert len(messages._validators) > 150
+    finally:
+        await central.stop()
+        load_validators.cache_clear()

@@ -22,6 +22,7 @@ from .commands_v16 import V16Commands
 from .commands_v201 import V201Commands
 from .connection import OcppConnection
 from .errors import NotConnectedError
+from .lib import load_validators
 from .model import ChargePointState, OcppVersion
 from .ratelimit import RateLimitedLog, RateLimiter
 from .session import CentralSystemListener, ChargePointSession
@@ -110,6 +111,8 @@ class CentralSystem:
         Raises:
             OSError: the port cannot be bound (errno EADDRINUSE when it is taken).
         """
+        # Read the OCPP schemas now, off the event loop: frames are then checked inline.
+        await asyncio.get_running_loop().run_in_executor(None, load_validators)
         app = web.Application()
         app.router.add_get(r"/{path:[\s\S]*}", self._handle)
         runner = web.AppRunner(

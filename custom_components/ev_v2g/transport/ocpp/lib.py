@@ -12,6 +12,7 @@ Assistant compete with every other executor job and doubled our cost per frame (
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ocpp.charge_point import (  # type: ignore[import-untyped]
@@ -102,3 +103,21 @@ __all__ = [
     "v201_call_result",
     "validate_payload_now",
 ]
+
+
+@cache
+def load_validators() -> None:
+    """Read every schema of both versions now (blocking: file reads), once per process.
+
+    The library reads a schema from disk the first time an action is checked; checking frames
+    inline would then read files in the event loop. Each schema is loaded through the library's
+    own check (on an empty payload, whose failure is expected), so that it is parsed the way
+    the library parses it (decimals for the 1.6 charging profiles).
+    """
+    for version, actions in (("1.6", V16Action), ("2.0.1", V201Action)):
+        for action in actions:
+            for message in (Call("0", action.value, {}), CallResult("0", {}, action.value)):
+                try:
+                    validate_payload_now(message, version)
+                except (OCPPError, NotImplementedError):
+                    continue
