@@ -42,6 +42,7 @@ import shutil
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -260,7 +261,10 @@ class Fleet:
             return {"rtts": self.stats.rtts, "failed": self.stats.failed}
         if name == "profiles":
             since, limit = float(command["since"]), command.get("limit")
-            return {"times": [cp.first_profile(since, limit) for cp in self.cps]}
+            return {
+                "times": [cp.first_profile(since, limit) for cp in self.cps],
+                "calls": sum(stamp >= since for cp in self.cps for stamp, *_ in cp.profiles),
+            }
         return {"error": f"unknown command {name!r}"}
 
 
@@ -328,6 +332,28 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return math.nan
+
+
+def code_version() -> str:
+    """The commit the integration and simulator run from, and whether they have changes on top."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "custom_components", "hardware"],  # noqa: S607
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} + uncommitted changes" if dirty else head
 
 
 def _child_setup() -> None:
@@ -495,6 +521,10 @@ class Delivery:
     times_s: list[float]
     """Per charge point that got it: seconds from the call to its TxProfile."""
     missing: int
+    profiles: int = 0
+    """SetChargingProfile CALLs of any purpose the charge points received in the round."""
+    cpu_s: float = math.nan
+    """Home Assistant's CPU from the call until the last TxProfile arrived, less its steady rate."""
 
 
 @dataclass
@@ -519,6 +549,8 @@ class CountResult:
     failed: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
     ha_online: int = 0
+    code: str = ""
+    """The commit Home Assistant ran the integration from."""
 
     @property
     def rate(self) -> float:
@@ -585,9 +617,20 @@ async def measure_cpu(pid: int, seconds: float) -> float:
 
 
 async def deliver(
-    hass: HomeAssistant, fleets: Fleets, count: int, per_car_a: float, limit_s: float
+    hass: HomeAssistant,
+    fleets: Fleets,
+    count: int,
+    per_car_a: float,
+    *,
+    limit_s: float,
+    steady_pct: float,
 ) -> Delivery:
-    """Set the site limit to count x per_car_a; wait until every charge point has its TxProfile."""
+    """Set the site limit to count x per_car_a; wait until every charge point has its TxProfile.
+
+    `steady_pct` is Home Assistant's CPU without a delivery (the window's), taken off its CPU
+    over the round.
+    """
+    cpu_before, wall_before = cpu_seconds(hass.pid), time.monotonic()
     started = time.time()
     await hass.post(
         "/api/services/number/set_value",
@@ -601,8 +644,16 @@ async def deliver(
         stamps = [stamp for answer in answers for stamp in answer["times"]]
         times = [stamp - started for stamp in stamps if stamp is not None]
         if len(times) == count or time.monotonic() > deadline:
-            return Delivery(per_car_a, api_s, times, count - len(times))
+            break
         await asyncio.sleep(POLL_S)
+    # Up to the poll that saw the last arrival: at most POLL_S more, mostly idle.
+    cpu_s = cpu_seconds(hass.pid) - cpu_before
+    cpu_s -= steady_pct / 100 * (time.monotonic() - wall_before)
+    await asyncio.sleep(1.0)  # the rest of the round's CALLs (ceilings) arrive
+    profiles = sum(
+        answer["calls"] for answer in await fleets.ask_all("profiles", since=started, limit=None)
+    )
+    return Delivery(per_car_a, api_s, times, count - len(times), profiles, max(cpu_s, 0.0))
 
 
 async def bench_count(args: argparse.Namespace, count: int, workdir: Path) -> CountResult:
@@ -627,7 +678,8 @@ async def bench_count(args: argparse.Namespace, count: int, workdir: Path) -> Co
     hass = HomeAssistant(config_dir, http_port, token)
     fleets = Fleets([])
     try:
-        _out(f"  N={count}: starting Home Assistant (config {config_dir})")
+        result.code = code_version()
+        _out(f"  N={count}: starting Home Assistant (config {config_dir}, code {result.code})")
         await hass.start()
         result.entities = int(await hass.template("{{ states | count }}"))
         await asyncio.sleep(args.settle)
@@ -683,7 +735,14 @@ async def bench_count(args: argparse.Namespace, count: int, workdir: Path) -> Co
 
         for round_index in range(args.rounds):
             per_car = LOWER_A if round_index % 2 == 0 else float(PER_CAR_A)
-            delivery = await deliver(hass, fleets, count, per_car, args.delivery_timeout)
+            delivery = await deliver(
+                hass,
+                fleets,
+                count,
+                per_car,
+                limit_s=args.delivery_timeout,
+                steady_pct=result.cpu_pct,
+            )
             result.deliveries.append(delivery)
             done = max(delivery.times_s, default=math.nan)
             _out(f"  N={count}: {per_car:g} A to all in {done:.2f} s ({delivery.missing} missing)")
@@ -736,10 +795,13 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
     _out()
     _out(
         f"{'N':>5} | {'connect':>8} | {'limit':>6} | {'API call':>8} | {'p50':>7} | {'p95':>7}"
-        f" | {'all':>7} | {'missing':>7}"
+        f" | {'all':>7} | {'missing':>7} | {'SCP/CP':>6} | {'HA CPU':>6} | {'CPU/CP':>6}"
     )
-    _out(f"{'':>5} | {'s':>8} | {'A/car':>6} | {'s':>8} | {'s':>7} | {'s':>7} | {'s':>7} | {'':>7}")
-    _out("-" * 71)
+    _out(
+        f"{'':>5} | {'s':>8} | {'A/car':>6} | {'s':>8} | {'s':>7} | {'s':>7} | {'s':>7}"
+        f" | {'':>7} | {'':>6} | {'s':>6} | {'ms':>6}"
+    )
+    _out("-" * 98)
     for r in results:
         for d in r.deliveries:
             _out(
@@ -747,6 +809,8 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
                 f" | {_fmt(percentile(d.times_s, 0.5), 3):>7}"
                 f" | {_fmt(percentile(d.times_s, 0.95), 3):>7}"
                 f" | {_fmt(max(d.times_s, default=math.nan), 3):>7} | {d.missing:>7}"
+                f" | {d.profiles / r.count:>6.1f} | {_fmt(d.cpu_s, 2):>6}"
+                f" | {_fmt(d.cpu_s * 1000 / r.count, 2):>6}"
             )
     _out()
     _out(
@@ -759,9 +823,17 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
         " online: HA connectivity sensors on."
         " connect: first charge point started -> all charging at the allocator's limit."
         " Delivery: REST number.set_value on the site limit (N x limit) -> TxProfile with the"
-        " new limit received, per charge point (time.time() on both sides, same machine)."
+        " new limit received, per charge point (time.time() on both sides, same machine);"
+        " SCP/CP: SetChargingProfile CALLs (any purpose) per charge point in the round;"
+        " HA CPU: Home Assistant's CPU from the call to the last arrival, less the window's"
+        " steady rate; CPU/CP: that per charge point."
     )
     _out()
+    codes = dict.fromkeys(r.code for r in results)
+    if len(codes) == 1:
+        _out(f"Code: {next(iter(codes))}")
+    else:
+        _out("Code: " + ", ".join(f"N={r.count} at {r.code}" for r in results))
     _out(
         "Machine: "
         + machine_facts(
