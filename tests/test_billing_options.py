@@ -104,7 +104,7 @@ async def _billing(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     """Open the options menu and choose billing."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["sharing", "billing"]
+    assert result["menu_options"] == ["sharing", "billing", "ocpp"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "billing"}
     )
@@ -414,7 +414,7 @@ def test_billing_errors_and_menu_are_translated() -> None:
     assert all(errors[key].strip() for key in keys)
     assert "{error}" in errors["ledger_cannot_open"]
     assert "{error}" in EN["options"]["step"]["billing"]["description"]
-    assert set(EN["options"]["step"]["init"]["menu_options"]) == {"sharing", "billing"}
+    assert set(EN["options"]["step"]["init"]["menu_options"]) == {"sharing", "billing", "ocpp"}
 
 
 @pytest.mark.parametrize(

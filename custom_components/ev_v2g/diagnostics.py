@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_LEDGER_URL
+from .const import CONF_ALLOWED_TAGS, CONF_LEDGER_URL, CONF_OCPP_CERTFILE, CONF_OCPP_KEYFILE
 from .runtime import EvV2gConfigEntry
 from .station_keys import subentry_of
 
@@ -17,6 +17,9 @@ TO_REDACT = {
     CONF_HOST,
     CONF_PASSWORD,
     CONF_LEDGER_URL,
+    CONF_ALLOWED_TAGS,
+    CONF_OCPP_CERTFILE,
+    CONF_OCPP_KEYFILE,
     "by",
     "id_tag",
     "id_tags",
