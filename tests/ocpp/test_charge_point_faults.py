@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 import socket
 
 from homeassistant.config_entries import ConfigEntryState
@@ -15,6 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_v2g.const import DOMAIN
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
 from tests.common import number_of, set_manual, state_of, wait_for
+
+from .conftest import free_tcp_port
 
 
 async def _charging(hass: HomeAssistant, charger: SimulatedChargePoint) -> None:
@@ -146,3 +149,39 @@ async def test_a_charge_point_that_never_answers(
         blocking=True,
     )
     assert number_of(hass, "number.charger_current_limit") == 12
+
+
+async def test_a_bad_certificate_is_a_setup_error(
+    hass: HomeAssistant, site_entry: MockConfigEntry, ocpp_port: int, tmp_path: Path
+) -> None:
+    """Security profile 2 with files that are not a certificate and key: a clear retry reason."""
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    (tmp_path / "key.pem").write_text("not a key")
+    options = {
+        "ocpp_port": ocpp_port,
+        "ocpp_certfile": str(tmp_path / "cert.pem"),
+        "ocpp_keyfile": str(tmp_path / "key.pem"),
+    }
+    site_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(site_entry, options=options)
+    await hass.config_entries.async_setup(site_entry.entry_id)
+    await hass.async_block_till_done()
+    assert site_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "certificate" in (site_entry.reason or "")
+
+
+async def test_a_new_port_moves_the_central_system(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    charger: SimulatedChargePoint,
+    ocpp_port: int,
+) -> None:
+    """Changing the port reloads the site on the new port; the old one is closed."""
+    new_port = free_tcp_port()
+    hass.config_entries.async_update_entry(site, options={**site.options, "ocpp_port": new_port})
+    await hass.async_block_till_done()
+    await wait_for(hass, lambda: not charger.connected, what="the old port closed")
+    await charger.connect(f"ws://127.0.0.1:{new_port}")
+    await wait_for(hass, lambda: state_of(hass, "sensor.charger_state") == "ready", what="online")
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", ocpp_port)
