@@ -19,6 +19,13 @@ its own phase, with +-5 % jitter). Once all are charging at the allocator's 16 A
   last charge point has received its SetChargingProfile (TxProfile) with the new limit. The
   charge points stamp arrivals with time.time() in their processes on this machine.
 
+It also reports the rest of the machine's CPU over the window (other work inflates the
+latencies, not Home Assistant's CPU) and the commit the integration ran from. Charge points
+connect at --connect-rate (50/s in all): the central system's listening socket has aiohttp's
+default backlog of 128, and each connection costs Home Assistant a boot, a configuration
+(profiles, local list) and a transaction. The processes raise their open-file limit to the hard
+limit; --recorder adds Home Assistant's recorder (SQLite) for a closer look at a real install.
+
 Run: ``.venv/bin/python -m bench.ocpp_scale [--counts 100 500 1000] [--window 60] [--quick]``.
 It prints figures and machine facts; it exits non-zero only when Home Assistant does not start
 or the charge points cannot all connect and charge, never on a figure.
@@ -68,7 +75,6 @@ HA_START_TIMEOUT_S = 180.0
 CHILD_LIFETIME_S = 3600.0
 """A fleet process exits by itself after this long, whatever happens to the bench."""
 POLL_S = 0.25
-_LOGGER = logging.getLogger(__name__)
 
 
 def _out(text: str = "") -> None:
