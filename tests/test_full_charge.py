@@ -66,6 +66,10 @@ class UnstoppableHub:
         self.stations = {station.key: station}
         self.stops: list[EndReason] = []
 
+    def station(self, key: str) -> Station:
+        """The one station."""
+        return self.stations[key]
+
     async def stop_session(self, key: str, reason: EndReason) -> None:
         """Fail like a station that has gone away."""
         self.stops.append(reason)

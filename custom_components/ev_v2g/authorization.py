@@ -29,7 +29,7 @@ async def authorize(
 
     Raises a translated ServiceValidationError when they may not.
     """
-    station = hub.stations[station_key]
+    station = hub.station(station_key)
     user_id = context.user_id if context else None
     context_id = context.id if context else None
     user = await hass.auth.async_get_user(user_id) if user_id else None

@@ -55,7 +55,7 @@ class EvV2gStationEntity(EvV2gEntity):
         """Bind the entity to its station and device."""
         self.entity_description = description
         self.hub = hub
-        self.station: Station = hub.stations[station_key]
+        self.station: Station = hub.station(station_key)
         self._attr_unique_id = f"{station_key}_{description.key}"
         self._attr_device_info = station_device(hub.setups[station_key], entry_id)
 

@@ -63,7 +63,7 @@ class FullChargeWatch:
 
     @callback
     def _changed(self, key: str) -> None:
-        full = looks_full(self.hub.stations[key], self.threshold_w)
+        full = looks_full(self.hub.station(key), self.threshold_w)
         if full and key not in self._timers:
             self._timers[key] = async_call_later(self.hass, self.delay_s, partial(self._full, key))
         elif not full and key in self._timers:
@@ -72,11 +72,11 @@ class FullChargeWatch:
     @callback
     def _full(self, key: str, _: datetime) -> None:
         self._timers.pop(key, None)
-        if looks_full(self.hub.stations[key], self.threshold_w):
+        if looks_full(self.hub.station(key), self.threshold_w):
             self.hass.async_create_task(self._end(key), f"ev_v2g full car at {key}")
 
     async def _end(self, key: str) -> None:
-        station = self.hub.stations[key]
+        station = self.hub.station(key)
         try:
             await self.hub.stop_session(key, EndReason.FULL)
         except (StationError, IllegalTransitionError) as err:

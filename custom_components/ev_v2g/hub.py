@@ -113,6 +113,10 @@ class SiteHub:
             await self._context.shutdown()
             self._context = None
 
+    def station(self, key: str) -> Station:
+        """One station (cheaper than `stations`, which builds the whole mapping)."""
+        return self.links[key].station
+
     def owner_of(self, key: str) -> Resident | None:
         """The resident who owns a station, if any."""
         link = self.links.get(key)

@@ -65,6 +65,8 @@ class OcppSite:
         self._online: set[str] = set()
         self._unknown_connectors: set[tuple[str, int]] = set()
         self._site_limit_a = hub.sharing.site_limit_a
+        self._ceilings: dict[str, float] = {}
+        """The ceiling each charge point accepted last: an unchanged one is not sent again."""
 
     # --- life ----------------------------------------------------------------------------------
 
@@ -181,15 +183,18 @@ class OcppSite:
         except StationError as err:
             _LOGGER.warning("Charge point %s could not be configured: %s", charge_point_id, err)
 
-    async def _send_ceiling(self, charge_point_id: str) -> None:
+    async def _send_ceiling(self, charge_point_id: str, *, again: bool = True) -> None:
+        """ChargePointMaxProfile: the site's limit, at most what the connectors can take."""
         links = self.links.get(charge_point_id, ())
+        limit = self.hub.sharing.site_limit_a
         most = sum(link.station.capabilities.max_current_a for link in links)
-        ceiling = (
-            min(self.hub.sharing.site_limit_a, most) if links else self.hub.sharing.site_limit_a
-        )
+        ceiling = min(limit, most) if links else limit
+        if not again and self._ceilings.get(charge_point_id) == ceiling:
+            return
         await self.central.charge_point(charge_point_id).set_limit(
             0, ceiling, ProfilePurpose.CHARGE_POINT_MAX, valid_to=None, stack_level=0
         )
+        self._ceilings[charge_point_id] = ceiling
 
     def fallback_a(self) -> float:
         """What each connector may draw when our limits lapse: an equal share of the supply."""
@@ -204,12 +209,14 @@ class OcppSite:
         self._site_limit_a = limit
         for charge_point_id in self._online:
             self.hass.async_create_background_task(
-                self._ceiling(charge_point_id), f"ev_v2g OCPP ceiling {charge_point_id}"
+                self._ceiling(charge_point_id),
+                f"ev_v2g OCPP ceiling {charge_point_id}",
+                eager_start=False,  # not N sends inside the caller's service call
             )
 
     async def _ceiling(self, charge_point_id: str) -> None:
         try:
-            await self._send_ceiling(charge_point_id)
+            await self._send_ceiling(charge_point_id, again=False)
         except StationError as err:
             _LOGGER.warning("Charge point %s kept its old ceiling: %s", charge_point_id, err)
 

@@ -125,12 +125,12 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
         wanted = call.data.get(ATTR_RESIDENT)
         requested = _resident(hass, hub, wanted) if wanted else None
         authorization, resident = await authorize(hass, hub, key, call.context, requested)
-        async with station_errors(hub.stations[key]):
+        async with station_errors(hub.station(key)):
             await hub.start_session(key, authorization, resident)
 
     async def stop_session(call: ServiceCall) -> None:
         hub, key = _station(hass, call.data[ATTR_STATION])
-        async with station_errors(hub.stations[key]):
+        async with station_errors(hub.station(key)):
             await hub.stop_session(key)
 
     async def get_statement(call: ServiceCall) -> ServiceResponse:

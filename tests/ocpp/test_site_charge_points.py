@@ -99,3 +99,41 @@ async def test_schemas_are_read_before_the_first_frame(
     finally:
         await central.stop()
         load_validators.cache_clear()
+
+
+@pytest.mark.parametrize("version", ["ocpp1.6"])
+async def test_the_ceiling_follows_the_site_limit_only_when_it_changes(
+    hass: HomeAssistant, ocpp_port: int, charge_points: ChargePointFactory
+) -> None:
+    """A 16 A charger's ceiling is min(site limit, 16 A): sent again only when that changes."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        data=SITE_DATA,
+        options={"ocpp_port": ocpp_port},
+        subentries_data=[charge_point_subentry("cp-1", max_current_a=16.0)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    charger = charge_points("cp-1")
+    await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
+
+    def ceilings() -> list[float]:
+        return [
+            payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+            for action, payload in charger.received
+            if action == "SetChargingProfile"
+            and payload["csChargingProfiles"]["chargingProfilePurpose"] == "ChargePointMaxProfile"
+        ]
+
+    await wait_for(hass, lambda: ceilings() == [16.0], what="the first ceiling")
+    for limit in (20, 10, 12):
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.garage_site_current_limit", "value": limit},
+            blocking=True,
+        )
+        await hass.async_block_till_done()
+    await wait_for(hass, lambda: ceilings() == [16.0, 10.0, 12.0], what="10 A then 12 A")
+    await hass.config_entries.async_unload(entry.entry_id)
