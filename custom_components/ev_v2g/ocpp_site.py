@@ -65,6 +65,8 @@ class OcppSite:
         self._online: set[str] = set()
         self._unknown_connectors: set[tuple[str, int]] = set()
         self._site_limit_a = hub.sharing.site_limit_a
+        self._transactions: dict[tuple[str, int], str | None] = {}
+        """The transaction last stored for each connector."""
         self._ceilings: dict[str, float] = {}
         """The ceiling each charge point accepted last: an unchanged one is not sent again."""
 
@@ -144,6 +146,21 @@ class OcppSite:
                 connector,
                 len(links),
             )
+        if connector is not None:
+            self._save_if_transaction_changed(state, connector)
+
+    def _save_if_transaction_changed(self, state: ChargePointState, connector: int) -> None:
+        """Store the state when a transaction starts or ends, not on every meter value.
+
+        The store's delayed save restarts its delay at each call, so calling it per message
+        would put the write off for as long as the chargers talk. Meter samples are written
+        at stop; a lost one costs nothing, as a register is never counted backwards.
+        """
+        transaction = state.connector(connector).transaction
+        current = None if transaction is None else transaction.id
+        if self._transactions.get((state.id, connector)) == current:
+            return
+        self._transactions[(state.id, connector)] = current
         self.store.async_delay_save(
             lambda: saved_states(self.central, set(self.subentries)), SAVE_DELAY
         )

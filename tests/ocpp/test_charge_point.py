@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -57,6 +59,28 @@ async def test_card_swipe_starts_the_residents_session(
     await wait_for(
         hass, lambda: number_of(hass, "sensor.charger_session_energy") > 0, what="energy"
     )
+
+
+async def test_a_transaction_is_stored_when_it_starts_and_ends(
+    hass: HomeAssistant,
+    charger: SimulatedChargePoint,
+    site: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Written at the start and end of a transaction (not put off by the meter values)."""
+    key = f"ev_v2g.ocpp_{site.entry_id}"
+
+    def stored() -> dict[str, Any] | None:
+        if key not in hass_storage:
+            return None
+        return hass_storage[key]["data"]["charge_points"]["cp-1"]["1"]["transaction"]
+
+    await charger.plug(1)
+    assert await charger.swipe(1, "CARD-ALICE")
+    await wait_for(hass, lambda: stored() is not None, within=5, what="stored at the start")
+    assert stored()["id_tag"] == "CARD-ALICE"  # type: ignore[index]
+    await charger.stop_local(1)
+    await wait_for(hass, lambda: stored() is None, within=5, what="stored at the end")
 
 
 async def test_unknown_card_is_refused(hass: HomeAssistant, charger: SimulatedChargePoint) -> None:
