@@ -759,7 +759,6 @@ async def test_forms_are_translated(hass: HomeAssistant, site: MockConfigEntry) 
         ("exceptions.ocpp_unavailable.message", {"error"}),
         ("exceptions.ocpp_certificate.message", {"error"}),
         ("exceptions.charge_point_offline.message", {"station"}),
-        ("exceptions.charge_point_timeout.message", {"station"}),
         ("issues.ocpp_port_in_use.title", {"site"}),
         ("issues.ocpp_port_in_use.description", {"site", "port"}),
     ],

@@ -34,7 +34,7 @@ from .full_charge import FullChargeWatch
 from .hub import SiteHub
 from .ledger_writer import LedgerWriter
 from .load_sensor import LoadSensorFollower
-from .ocpp_central import Listener, async_acquire, async_release
+from .ocpp_central import Endpoint, async_acquire, async_release
 from .ocpp_site import OcppSite, is_ocpp
 from .price import PriceSource
 from .runtime import EvV2gConfigEntry
@@ -94,7 +94,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         pending = await book.async_load()
         central = None
         if charge_points or entry.options.get(CONF_OCPP_LISTEN):
-            central = await async_acquire(hass, entry.entry_id, entry.title, _listener(entry))
+            central = await async_acquire(hass, entry.entry_id, entry.title, _endpoint(entry))
             hub.ocpp = OcppSite(
                 hass,
                 entry.entry_id,
@@ -139,6 +139,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
                 model="OCPP charge point",
                 via_device=(DOMAIN, entry.entry_id),
             )
+    _remove_stale_devices(hass, entry, {entry.entry_id, *entry.subentries, *stations})
     connect_events(hass, entry.entry_id, hub)
     connect_session_events(hass, entry.entry_id, hub, book)
     watch = FullChargeWatch(
@@ -183,10 +184,22 @@ async def _async_close(hass: HomeAssistant, hub: SiteHub) -> None:
     await hub.book.writer.async_close()
 
 
-def _listener(entry: EvV2gConfigEntry) -> Listener:
+def _remove_stale_devices(hass: HomeAssistant, entry: EvV2gConfigEntry, known: set[str]) -> None:
+    """Remove the devices of connectors a charge point no longer has (after a reconfigure).
+
+    A removed subentry takes its devices along; fewer connectors on a charge point do not.
+    """
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        keys = {key for domain, key in device.identifiers if domain == DOMAIN}
+        if keys and not keys & known:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+def _endpoint(entry: EvV2gConfigEntry) -> Endpoint:
     """Where the site's OCPP central system listens, from its options."""
     options = entry.options
-    return Listener(
+    return Endpoint(
         port=int(options.get(CONF_OCPP_PORT, DEFAULT_OCPP_PORT)),
         certfile=options.get(CONF_OCPP_CERTFILE) or None,
         keyfile=options.get(CONF_OCPP_KEYFILE) or None,
@@ -202,7 +215,7 @@ def _structure(entry: EvV2gConfigEntry) -> Any:
         entry.options.get(CONF_LEDGER_URL),
         entry.options.get(CONF_FULL_POWER, DEFAULT_FULL_POWER),
         entry.options.get(CONF_FULL_MINUTES, DEFAULT_FULL_MINUTES),
-        _listener(entry),
+        _endpoint(entry),
         entry.options.get(CONF_OCPP_LISTEN, False),
         tuple(entry.options.get(CONF_ALLOWED_TAGS) or ()),
         {key: (s.title, dict(s.data)) for key, s in entry.subentries.items()},

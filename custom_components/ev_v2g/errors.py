@@ -13,6 +13,7 @@ from .core.station import IllegalTransitionError, InvalidSetpointError, Station
 from .entity import EvV2gStationEntity
 from .hub import CoordinatedStationError
 from .transport.errors import StationError, StationRefusedError
+from .transport.ocpp.errors import NotConnectedError
 
 
 def station_command[**P](
@@ -72,6 +73,12 @@ async def station_errors(station: Station) -> AsyncIterator[None]:
                 "code": err.code,
                 "reason": err.diagnostic or "-",
             },
+        ) from err
+    except NotConnectedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="charge_point_offline",
+            translation_placeholders={"station": name},
         ) from err
     except StationError as err:
         raise HomeAssistantError(

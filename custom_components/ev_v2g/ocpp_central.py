@@ -23,7 +23,7 @@ from .transport.ocpp.central import CentralSystem
 
 
 @dataclass(frozen=True, kw_only=True)
-class Listener:
+class Endpoint:
     """Where a site's central system listens."""
 
     port: int
@@ -34,7 +34,7 @@ class Listener:
 @dataclass(kw_only=True)
 class _Held:
     central: CentralSystem
-    listener: Listener
+    endpoint: Endpoint
     closing: asyncio.TimerHandle | None = None
 
 
@@ -47,7 +47,7 @@ def port_issue_id(entry_id: str) -> str:
 
 
 async def async_acquire(
-    hass: HomeAssistant, entry_id: str, site: str, listener: Listener
+    hass: HomeAssistant, entry_id: str, site: str, endpoint: Endpoint
 ) -> CentralSystem:
     """The site's running central system: the one kept through a reload, or a new one.
 
@@ -59,17 +59,17 @@ async def async_acquire(
         if kept.closing is not None:
             kept.closing.cancel()
             kept.closing = None
-        if kept.listener == listener:
+        if kept.endpoint == endpoint:
             return kept.central
         del held[entry_id]
         await kept.central.stop()
     context = None
-    if listener.certfile and listener.keyfile:
+    if endpoint.certfile and endpoint.keyfile:
         context = await hass.async_add_executor_job(
-            _server_context, listener.certfile, listener.keyfile
+            _server_context, endpoint.certfile, endpoint.keyfile
         )
     central = CentralSystem(
-        port=listener.port,
+        port=endpoint.port,
         ssl_context=context,
         heartbeat_interval=OCPP_HEARTBEAT_INTERVAL,
         call_timeout=OCPP_CALL_TIMEOUT,
@@ -86,11 +86,11 @@ async def async_acquire(
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key="ocpp_port_in_use",
-            translation_placeholders={"site": site, "port": str(listener.port)},
+            translation_placeholders={"site": site, "port": str(endpoint.port)},
         )
-        raise _not_ready("ocpp_port_in_use", port=str(listener.port)) from err
+        raise _not_ready("ocpp_port_in_use", port=str(endpoint.port)) from err
     ir.async_delete_issue(hass, DOMAIN, port_issue_id(entry_id))
-    held[entry_id] = _Held(central=central, listener=listener)
+    held[entry_id] = _Held(central=central, endpoint=endpoint)
     return central
 
 

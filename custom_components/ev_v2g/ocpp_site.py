@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, discovery_flow
 from homeassistant.helpers.storage import Store
 
-from .const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, DOMAIN, PROTOCOL_OCPP
+from .const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, CONF_PROTOCOL, DOMAIN, PROTOCOL_OCPP
 from .hub import SiteHub
 from .ocpp_station import CENTRAL_ID_TAG, OcppStationLink
 from .ocpp_store import restore_states, saved_states
@@ -266,4 +266,4 @@ def _list_version(tags: list[str]) -> int:
 
 def is_ocpp(data: Mapping[str, Any]) -> bool:
     """Whether a station subentry is an OCPP charge point."""
-    return data.get("protocol") == PROTOCOL_OCPP
+    return data.get(CONF_PROTOCOL) == PROTOCOL_OCPP

@@ -14,6 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
+from custom_components.ev_v2g.errors import station_errors
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
 from tests.common import number_of, set_manual, state_of, wait_for
 
@@ -185,3 +186,18 @@ async def test_a_new_port_moves_the_central_system(
     await wait_for(hass, lambda: state_of(hass, "sensor.charger_state") == "ready", what="online")
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", ocpp_port)
+
+
+async def test_a_command_to_a_charger_that_went_away(
+    hass: HomeAssistant, site: MockConfigEntry, charger: SimulatedChargePoint
+) -> None:
+    """The socket is gone when a command goes out: a translated error saying so."""
+    hub = site.runtime_data
+    key = next(iter(hub.links))
+    await charger.disconnect()
+    await wait_for(hass, lambda: not hub.links[key].connected, what="offline")
+    with pytest.raises(HomeAssistantError) as caught:
+        async with station_errors(hub.station(key)):
+            await hub.link(key).set_setpoint(10.0)
+    assert caught.value.translation_key == "charge_point_offline"
+    assert caught.value.translation_placeholders == {"station": "Charger"}

@@ -137,3 +137,23 @@ async def test_the_ceiling_follows_the_site_limit_only_when_it_changes(
         await hass.async_block_till_done()
     await wait_for(hass, lambda: ceilings() == [16.0, 10.0, 12.0], what="10 A then 12 A")
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_fewer_connectors_leave_no_stale_devices(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Reconfigured from two connectors to one: the connectors' devices go, the charger stays."""
+    registry = dr.async_get(hass)
+    subentry = next(iter(site.subentries.values()))
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{subentry.subentry_id}_connector_2")})
+    hass.config_entries.async_update_subentry(
+        site, subentry, data={**subentry.data, "connectors": 1}
+    )
+    await hass.async_block_till_done()
+    await wait_for(hass, lambda: site.runtime_data.ocpp is not None, what="reloaded")
+    for connector in (1, 2):
+        key = f"{subentry.subentry_id}_connector_{connector}"
+        assert registry.async_get_device(identifiers={(DOMAIN, key)}) is None
+    device = registry.async_get_device(identifiers={(DOMAIN, subentry.subentry_id)})
+    assert device is not None
+    assert state_of(hass, "sensor.twin_state") is not None
