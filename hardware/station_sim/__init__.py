@@ -11,7 +11,8 @@ from .fleet import demo_station, run_stations
 from .model import DischargeNotAllowedError, Faults, SetpointError, SimulatedStation, Vehicle
 from .ocpp_cp import OfflineError, SimulatedChargePoint
 from .ocpp_fleet import run_charge_points
-from .ocpp_physics import SimConnector, SimProfile, SimTransaction
+from .ocpp_physics import SimConnector, SimTransaction
+from .ocpp_profiles import SimProfile
 from .server import StationServer, free_udp_port
 
 __all__ = [

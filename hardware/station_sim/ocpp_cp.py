@@ -26,8 +26,11 @@ import random
 
 import aiohttp
 
-from .ocpp_link import MAX_QUEUED, ChargePointLink, Driver, OfflineError
-from .ocpp_physics import TX, SimConnector, SimProfile, SimTransaction, utc_now
+from .ocpp_actions import CarActions
+from .ocpp_driver import Driver
+from .ocpp_outbox import MAX_QUEUED, OfflineError
+from .ocpp_physics import SimConnector
+from .ocpp_profiles import SimProfile, utc_now
 from .ocpp_wire import OCPPError
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ VERSIONS = ("ocpp1.6", "ocpp2.0.1")
 __all__ = ["MAX_QUEUED", "VERSIONS", "OfflineError", "SimulatedChargePoint"]
 
 
-class SimulatedChargePoint(ChargePointLink):
+class SimulatedChargePoint(CarActions):
     """A charge point with connectors, cars, meters and an OCPP connection to a central system."""
 
     def __init__(
@@ -136,12 +139,6 @@ class SimulatedChargePoint(ChargePointLink):
 
         return V201Driver(self)
 
-    # -- state -------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        """The simulator's wall clock, in UTC."""
-        return self.clock()
-
     def connector(self, number: int) -> SimConnector:
         """A connector by number; KeyError for one that does not exist."""
         return self.connectors[number]
@@ -219,148 +216,3 @@ class SimulatedChargePoint(ChargePointLink):
         self.meter_interval = seconds
         with contextlib.suppress(RuntimeError):
             self._next_meter = asyncio.get_running_loop().time() + seconds
-
-    # -- transactions --------------------------------------------------------------------------
-
-    def begin(
-        self,
-        conn: SimConnector,
-        id_tag: str,
-        *,
-        trigger: str = "Authorized",
-        remote_start_id: int | None = None,
-    ) -> SimTransaction:
-        """Start a transaction on a plugged connector and queue its start message."""
-        tx = SimTransaction(
-            id_tag=id_tag,
-            started_at=self.now(),
-            meter_start_wh=conn.energy_import_wh,
-            remote_start_id=remote_start_id,
-        )
-        conn.pending = None
-        conn.finishing = False
-        conn.transaction = tx
-        conn.advance(0)
-        self.driver.start(conn, tx, trigger)
-        self.driver.refresh(conn)
-        _LOGGER.debug("%s/%s: transaction started for %s", self.id, conn.number, id_tag)
-        return tx
-
-    def end(self, conn: SimConnector, reason: str) -> None:
-        """End the connector's transaction (reason in 1.6 terms) and queue its stop message."""
-        tx = conn.transaction
-        if tx is None:
-            return
-        conn.advance(0)
-        conn.transaction = None
-        conn.finishing = conn.plugged
-        for key in [key for key in conn.profiles if key[0] == TX]:
-            del conn.profiles[key]
-        self.driver.stop(conn, tx, reason)
-        conn.advance(0)
-        self.driver.refresh(conn)
-        _LOGGER.debug("%s/%s: transaction ended (%s)", self.id, conn.number, reason)
-        if self.reset_when_idle and all(c.transaction is None for c in self.connectors.values()):
-            self.reset_when_idle = False
-            self.spawn(self.reset("SoftReset"))
-
-    def start_when_plugged(
-        self, conn: SimConnector, id_tag: str, remote_start_id: int | None, trigger: str
-    ) -> None:
-        """Start now if a car is plugged, else as soon as one is."""
-        if conn.transaction is not None or not conn.available:
-            return
-        if conn.plugged:
-            self.begin(conn, id_tag, trigger=trigger, remote_start_id=remote_start_id)
-        else:
-            conn.pending = (id_tag, remote_start_id)
-            self.driver.refresh(conn)
-
-    async def reset(self, stop_reason: str) -> None:
-        """End every transaction, drop the connection and boot again (RemoteReset)."""
-        for conn in self.connectors.values():
-            self.end(conn, stop_reason)
-        with contextlib.suppress(ConnectionError):
-            await self.flush()
-        self.boot_reason = "RemoteReset"
-        url, ssl = self._url, self._ssl
-        link = self._link
-        if link is not None:
-            await link.close()
-            await self._end_reader(link)
-        if self._auto is None and url is not None and not self._stopped.is_set():
-            await asyncio.sleep(min(1.0, self.tick))
-            try:
-                await self.connect(url, ssl=ssl)
-            except (aiohttp.ClientError, OSError) as err:
-                _LOGGER.warning("%s: reconnect after reset failed: %s", self.id, err)
-
-    # -- the car and the user ------------------------------------------------------------------
-
-    async def plug(
-        self,
-        connector: int = 1,
-        *,
-        soc: float = 50.0,
-        capacity_kwh: float = 60.0,
-        max_current_a: float = 32.0,
-    ) -> None:
-        """Plug a car in; a start authorized before (swipe, remote start) begins now."""
-        conn = self.connectors[connector]
-        conn.plug(soc, capacity_kwh, max_current_a)
-        pending = conn.pending
-        conn.pending = None
-        self.driver.refresh(conn)
-        if pending is not None and conn.transaction is None:
-            self.begin(conn, pending[0], trigger="CablePluggedIn", remote_start_id=pending[1])
-        await self.flush()
-
-    async def unplug(self, connector: int = 1) -> None:
-        """Unplug the car, ending a running transaction (EVDisconnected)."""
-        conn = self.connectors[connector]
-        conn.advance(0)
-        conn.unplug()
-        if conn.transaction is not None:
-            self.end(conn, "EVDisconnected")
-        self.driver.refresh(conn)
-        await self.flush()
-
-    async def swipe(self, connector: int = 1, id_tag: str | None = None) -> bool:
-        """Present a card: Authorize, then start (now if plugged, else when plugged).
-
-        Offline, the local list and the authorization cache decide. Returns whether the card was
-        accepted.
-        """
-        conn = self.connectors[connector]
-        tag = id_tag or self.id_tag
-        status = None
-        if self.connected and self.boot_status == "Accepted":
-            try:
-                status = self.driver.authorize_status(
-                    await self.call(self.driver.authorize_payload(tag))
-                )
-            except (OfflineError, TimeoutError):
-                status = None
-            except OCPPError:
-                status = "Invalid"
-        if status is None:
-            status = self.local_list.get(tag) or self.auth_cache.get(tag) or "Invalid"
-        else:
-            self.auth_cache[tag] = status
-        if status != "Accepted":
-            return False
-        self.start_when_plugged(conn, tag, None, "Authorized")
-        await self.flush()
-        return True
-
-    async def stop_local(self, connector: int = 1) -> None:
-        """Stop the transaction at the charge point (reason Local); the car stays plugged."""
-        self.end(self.connectors[connector], "Local")
-        await self.flush()
-
-    async def meter_now(self, connector: int = 1) -> None:
-        """Send the connector's meter values right away."""
-        conn = self.connectors[connector]
-        conn.advance(0)
-        self.driver.meter(conn, "Sample.Periodic")
-        await self.flush()

@@ -1,19 +1,59 @@
 """What the 1.6 and 2.0.1 drivers share: the charge point's stores behind the central system's calls.
 
 A driver is the `ocpp` library's ChargePoint for one version with this mixin in front; the mixin
-keeps profiles, availability, the local list and the meter format in one place.
+keeps remote starts, profiles, intervals, availability and the local list in one place. `Driver`
+is what the simulator (ocpp_link, ocpp_cp) needs of a driver.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .ocpp_physics import MAX_PURPOSES, TX, SimConnector, SimProfile
+from .ocpp_profiles import MAX_PURPOSES, TX, SimProfile
 
 if TYPE_CHECKING:
     from .ocpp_cp import SimulatedChargePoint
+    from .ocpp_physics import SimConnector, SimTransaction
     from .ocpp_wire import WsLink
+
+
+class Driver(Protocol):
+    """What a version's protocol driver (a library ChargePoint subclass) does for the simulator."""
+
+    def attach(self, link: WsLink) -> None:
+        """Talk over `link` from now on."""
+
+    async def call(self, payload: Any, suppress: bool = True) -> Any:
+        """Send a CALL and return the answer (the library's method)."""
+
+    async def route_message(self, raw: str) -> None:
+        """The library's dispatcher of incoming frames."""
+
+    def boot_payload(self, reason: str) -> Any:
+        """A BootNotification."""
+
+    def heartbeat_payload(self) -> Any:
+        """A Heartbeat."""
+
+    def authorize_payload(self, id_tag: str) -> Any:
+        """An Authorize."""
+
+    def authorize_status(self, result: Any) -> str:
+        """The status in an Authorize answer."""
+
+    def refresh(self, conn: SimConnector, *, force: bool = False) -> None:
+        """Queue the notifications a change of the connector's status calls for."""
+
+    def start(self, conn: SimConnector, tx: SimTransaction, trigger: str) -> None:
+        """Queue the start of `tx`."""
+
+    def stop(self, conn: SimConnector, tx: SimTransaction, reason: str) -> None:
+        """Queue the end of `tx` (reason in 1.6 terms)."""
+
+    def meter(self, conn: SimConnector, context: str) -> None:
+        """Queue a meter reading of the connector."""
 
 
 class DriverBase:
@@ -45,6 +85,51 @@ class DriverBase:
             if conn.transaction is not None and conn.transaction.id == transaction_id:
                 return conn
         return None
+
+    def remote_start(
+        self,
+        number: int | None,
+        charging_profile: dict[str, Any] | None,
+        schedule_of: Callable[[dict[str, Any]], dict[str, Any]],
+        call_unique_id: str,
+        start: Callable[[SimConnector], None],
+    ) -> bool:
+        """Check a remote start, install its TxProfile and start once answered; whether accepted.
+
+        `schedule_of` picks the profile's schedule from the profile; `start` begins the
+        transaction on the chosen connector once the answer went out.
+        """
+        conn = self.free_connector(number)
+        if (
+            not self.sim.accept_remote_start
+            or conn is None
+            or conn.transaction is not None
+            or not conn.available
+            or (charging_profile is not None and charging_profile["charging_profile_purpose"] != TX)
+        ):
+            return False
+        if charging_profile is not None:
+            profile = SimProfile.from_wire(
+                charging_profile, schedule_of(charging_profile), conn.number, self.sim.now()
+            )
+            profile.transaction_id = None
+            conn.install(profile)
+        self.sim.later(call_unique_id, lambda: start(conn))
+        return True
+
+    def set_interval(self, heartbeat: bool, value: str) -> str:
+        """Set the heartbeat or the meter interval from a configuration value; the status."""
+        try:
+            seconds = int(value)
+        except ValueError:
+            return "Rejected"
+        if seconds <= 0:
+            return "Rejected"
+        if heartbeat:
+            self.sim.heartbeat_interval = float(seconds)
+        else:
+            self.sim.set_meter_interval(float(seconds))
+        return "Accepted"
 
     def install_profile(self, connector: int, profile: SimProfile) -> str:
         """Store a profile after checking it against the connector; "Accepted" or "Rejected"."""
@@ -132,4 +217,16 @@ class DriverBase:
 
     def refresh(self, conn: SimConnector, *, force: bool = False) -> None:
         """Queue the notifications a change of the connector's status calls for."""
+        raise NotImplementedError
+
+    def meter(self, conn: SimConnector, context: str) -> None:
+        """Queue a meter reading of the connector."""
+        raise NotImplementedError
+
+    def boot_payload(self, reason: str) -> Any:
+        """A BootNotification."""
+        raise NotImplementedError
+
+    def heartbeat_payload(self) -> Any:
+        """A Heartbeat."""
         raise NotImplementedError
