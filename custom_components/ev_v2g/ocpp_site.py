@@ -208,10 +208,15 @@ class OcppSite:
         ceiling = min(limit, most) if links else limit
         if not again and self._ceilings.get(charge_point_id) == ceiling:
             return
-        await self.central.charge_point(charge_point_id).set_limit(
-            0, ceiling, ProfilePurpose.CHARGE_POINT_MAX, valid_to=None, stack_level=0
-        )
+        # Noted before it goes out: a change meanwhile does not send the same ceiling again.
         self._ceilings[charge_point_id] = ceiling
+        try:
+            await self.central.charge_point(charge_point_id).set_limit(
+                0, ceiling, ProfilePurpose.CHARGE_POINT_MAX, valid_to=None, stack_level=0
+            )
+        except StationError:
+            self._ceilings.pop(charge_point_id, None)
+            raise
 
     def fallback_a(self) -> float:
         """What each connector may draw when our limits lapse: an equal share of the supply."""

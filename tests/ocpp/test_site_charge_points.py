@@ -127,15 +127,21 @@ async def test_the_ceiling_follows_the_site_limit_only_when_it_changes(
         ]
 
     await wait_for(hass, lambda: ceilings() == [16.0], what="the first ceiling")
-    for limit in (20, 10, 12):
+
+    async def site_limit(limit: float) -> None:
         await hass.services.async_call(
             "number",
             "set_value",
             {"entity_id": "number.garage_site_current_limit", "value": limit},
             blocking=True,
         )
-        await hass.async_block_till_done()
-    await wait_for(hass, lambda: ceilings() == [16.0, 10.0, 12.0], what="10 A then 12 A")
+
+    await site_limit(20)  # min(20, 16) is still 16: nothing is sent
+    await site_limit(10)
+    await wait_for(hass, lambda: ceilings()[-1] == 10.0, what="10 A")
+    await site_limit(12)
+    await wait_for(hass, lambda: ceilings()[-1] == 12.0, what="12 A")
+    assert ceilings() == [16.0, 10.0, 12.0]
     await hass.config_entries.async_unload(entry.entry_id)
 
 
