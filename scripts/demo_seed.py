@@ -5,8 +5,11 @@ done) and an ev_v2g site (26 A: four cars fit, a fifth waits) with three residen
 station subentries and two OCPP charge points (`ocpp-sim-1`, `ocpp-sim-2`), using Home Assistant's
 own auth and storage helpers. The charge points' passwords go to <config>/ocpp_passwords (mode
 0600) for the OCPP simulator. A site seeded before gets what it lacks: the charge points, the
-OCPP port, the demo card. Run it only while that Home Assistant is stopped:
+OCPP port, the demo card. `--token-file` also writes a long-lived access token of the owner there
+(mode 0600), for scripts that use the REST API. It needs only Home Assistant itself (and PyYAML,
+which comes with it). Run it only while that Home Assistant is stopped:
     .venv/bin/python scripts/demo_seed.py config [--base-port 5683] [--ocpp-port 9000]
+        [--token-file FILE]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+from datetime import timedelta
 import os
 from pathlib import Path
 import secrets
@@ -23,6 +27,7 @@ from typing import Any
 from homeassistant import runner
 from homeassistant.auth import auth_manager_from_config
 from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
 from homeassistant.auth.providers import homeassistant as hass_auth
 from homeassistant.components.onboarding.const import STEPS
 from homeassistant.config_entries import (
@@ -58,6 +63,7 @@ OCPP_CHARGE_POINTS: tuple[tuple[str, str, str | None], ...] = (
 # The simulator's default card (SimulatedChargePoint.id_tag), and the resident it belongs to.
 DEMO_CARD = "CARD-1"
 DEMO_CARD_RESIDENT = "Flat 3C"
+TOKEN_CLIENT = "demo_seed"  # noqa: S105 - the token's name in the owner's profile, not a secret
 PASSWORD_FILE = "ocpp_passwords"  # noqa: S105 - a file name; lines '<charge point id> <password>'
 # The PV-drop blueprint's inputs for the demo: blueprints/automation/ev_v2g/pv_drop_v2g.yaml.
 SITE_INPUT = "site"
@@ -268,6 +274,30 @@ async def seed_owner(hass: HomeAssistant) -> str:
     return f"owner {USERNAME!r} created"
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only (mode 0600)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    path.chmod(0o600)
+
+
+async def seed_token(hass: HomeAssistant, path: Path) -> str:
+    """Write a new long-lived access token of the owner to `path` (an older one is revoked)."""
+    owner = next(user for user in await hass.auth.async_get_users() if user.is_owner)
+    for token in list(owner.refresh_tokens.values()):
+        if token.client_name == TOKEN_CLIENT:
+            hass.auth.async_remove_refresh_token(token)
+    refresh_token = await hass.auth.async_create_refresh_token(
+        owner,
+        client_name=TOKEN_CLIENT,
+        token_type=TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN,
+        access_token_expiration=timedelta(days=30),
+    )
+    write_private(path, hass.auth.async_create_access_token(refresh_token) + "\n")
+    return f"a long-lived access token of the owner written to {path.name} (mode 0600)"
+
+
 async def seed_onboarding(hass: HomeAssistant) -> str:
     """Mark every onboarding step done."""
     store: Store[dict[str, list[str]]] = Store(hass, ONBOARDING_VERSION, "onboarding", private=True)
@@ -350,21 +380,21 @@ async def seed_passwords(hass: HomeAssistant, config_dir: Path) -> str:
         for sub in entry.get("subentries", [])
         if sub["subentry_type"] == "station" and sub["data"].get("protocol") == "ocpp"
     ]
-    path = config_dir / PASSWORD_FILE
     header = "# The demo's OCPP charge points: '<id> <password>' (scripts/demo_seed.py writes it)\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(header + "".join(f"{line}\n" for line in lines))
-    path.chmod(0o600)
+    write_private(config_dir / PASSWORD_FILE, header + "".join(f"{line}\n" for line in lines))
     return f"{PASSWORD_FILE} written: {len(lines)} OCPP charge point password(s), mode 0600"
 
 
-async def seed(config_dir: Path, base_port: int, ocpp_port: int = OCPP_PORT) -> None:
+async def seed(
+    config_dir: Path, base_port: int, ocpp_port: int = OCPP_PORT, token_file: Path | None = None
+) -> None:
     """Seed config_dir with Home Assistant's own helpers, then flush their delayed writes."""
     hass = HomeAssistant(str(config_dir))
     await asyncio.gather(dr.async_load(hass), er.async_load(hass))
     for step in (seed_owner, seed_onboarding):
         print(f"demo_seed: {await step(hass)}")
+    if token_file is not None:
+        print(f"demo_seed: {await seed_token(hass, token_file)}")
     done, entry_id = await seed_site(hass, base_port, ocpp_port)
     print(f"demo_seed: {done}")
     print(f"demo_seed: {await seed_passwords(hass, config_dir)}")
@@ -385,11 +415,14 @@ def main() -> None:
     parser.add_argument(
         "--ocpp-port", type=int, default=OCPP_PORT, help=f"the OCPP central system's ({OCPP_PORT})"
     )
+    parser.add_argument(
+        "--token-file", type=Path, help="write a long-lived access token of the owner here"
+    )
     args = parser.parse_args()
     config_dir: Path = args.config_dir.resolve()
     (config_dir / ".storage").mkdir(parents=True, exist_ok=True)
     asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(seed(config_dir, args.base_port, args.ocpp_port))
+    asyncio.run(seed(config_dir, args.base_port, args.ocpp_port, args.token_file))
 
 
 if __name__ == "__main__":
