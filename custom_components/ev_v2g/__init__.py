@@ -12,7 +12,6 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     CONF_ALLOWED_TAGS,
-    CONF_CONNECTORS,
     CONF_FULL_MINUTES,
     CONF_FULL_POWER,
     CONF_LEDGER_URL,
@@ -29,6 +28,7 @@ from .const import (
     SUBENTRY_STATION,
 )
 from .core.ledger import Ledger, LedgerError
+from .devices import async_register_devices
 from .events import connect_events, connect_session_events
 from .full_charge import FullChargeWatch
 from .hub import SiteHub
@@ -121,24 +121,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
         ) from err
     entry.runtime_data = hub
     hub.structure = _structure(entry)
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(DOMAIN, entry.entry_id)},
-        name=entry.title,
-        manufacturer="ev_v2g",
-        model="Charging site",
-    )
-    for key, subentry in entry.subentries.items():
-        if key in charge_points and int(subentry.data.get(CONF_CONNECTORS, 1)) > 1:
-            # The charge point's own device; each of its connectors is a station under it.
-            dr.async_get(hass).async_get_or_create(
-                config_entry_id=entry.entry_id,
-                config_subentry_id=key,
-                identifiers={(DOMAIN, key)},
-                name=subentry.title,
-                model="OCPP charge point",
-                via_device=(DOMAIN, entry.entry_id),
-            )
+    async_register_devices(hass, entry, hub.setups, hub.residents)
     _remove_stale_devices(hass, entry, {entry.entry_id, *entry.subentries, *stations})
     connect_events(hass, entry.entry_id, hub)
     connect_session_events(hass, entry.entry_id, hub, book)

@@ -6,15 +6,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .core.station import Station
+from .devices import station_identifier
 from .hub import SiteHub
 from .runtime import EvV2gConfigEntry
-from .site_config import StationSetup
 
 
 class EvV2gEntity(Entity):
@@ -57,7 +57,9 @@ class EvV2gStationEntity(EvV2gEntity):
         self.hub = hub
         self.station: Station = hub.station(station_key)
         self._attr_unique_id = f"{station_key}_{description.key}"
-        self._attr_device_info = station_device(hub.setups[station_key], entry_id)
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, station_identifier(hub.setups[station_key]))}
+        )
 
     @property
     def available(self) -> bool:
@@ -68,37 +70,6 @@ class EvV2gStationEntity(EvV2gEntity):
 
     def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         return self.station.add_listener(listener)
-
-
-def station_device(setup: StationSetup, entry_id: str) -> DeviceInfo:
-    """A station's device: a CoAP station, an OCPP charge point, or one of its connectors.
-
-    A charge point with several connectors is a device of its own; each connector is a
-    device under it.
-    """
-    station = setup.station
-    if setup.charge_point_id is None:
-        return DeviceInfo(
-            identifiers={(DOMAIN, station.key)},
-            name=station.name,
-            manufacturer="ev_v2g",
-            model="CoAP charging station",
-            via_device=(DOMAIN, entry_id),
-        )
-    if setup.connectors == 1:
-        return DeviceInfo(
-            identifiers={(DOMAIN, setup.subentry)},
-            name=station.name,
-            model="OCPP charging station",
-            serial_number=setup.charge_point_id,
-            via_device=(DOMAIN, entry_id),
-        )
-    return DeviceInfo(
-        identifiers={(DOMAIN, station.key)},
-        name=station.name,
-        model="OCPP connector",
-        via_device=(DOMAIN, setup.subentry),
-    )
 
 
 class EvV2gSiteEntity(EvV2gEntity):
@@ -144,14 +115,7 @@ class EvV2gResidentEntity(EvV2gEntity):
         self.hub = hub
         self.resident_key = resident_key
         self._attr_unique_id = f"{resident_key}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, resident_key)},
-            name=hub.residents[resident_key].name,
-            manufacturer="ev_v2g",
-            model="Resident",
-            entry_type=DeviceEntryType.SERVICE,
-            via_device=(DOMAIN, entry_id),
-        )
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, resident_key)})
 
     def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         return self.hub.book.add_listener(self.resident_key, listener)

@@ -98,6 +98,10 @@ async def test_switch_starts_with_the_residents_real_tag(
     """Start session for Alice: the remote start names her card, not a made-up tag."""
     await charger.plug(1)
     residents = [d for d in dr.async_get(hass).devices.values() if d.model == "Resident"]
+    site = next(d for d in dr.async_get(hass).devices.values() if d.model == "Charging site")
+    assert [(d.via_device_id, d.entry_type) for d in residents] == [
+        (site.id, dr.DeviceEntryType.SERVICE)
+    ]
     await hass.services.async_call(
         DOMAIN,
         "start_session",
