@@ -596,6 +596,7 @@ async def test_ocpp_options_defaults(hass: HomeAssistant, site: MockConfigEntry)
     result = await _ocpp_options(hass, site)
     assert fields(result) == [
         "ocpp_port",
+        "ocpp_address",
         "ocpp_certfile",
         "ocpp_keyfile",
         "ocpp_listen",
@@ -608,6 +609,7 @@ async def test_ocpp_options_defaults(hass: HomeAssistant, site: MockConfigEntry)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert site.options == {
         "ocpp_port": 9000,
+        "ocpp_address": None,
         "ocpp_certfile": None,
         "ocpp_keyfile": None,
         "ocpp_listen": False,
@@ -628,6 +630,7 @@ async def test_ocpp_options_stored(
     assert site.options == {
         "policy": "fcfs",
         "ocpp_port": 9443,
+        "ocpp_address": None,
         "ocpp_certfile": str(certfile),
         "ocpp_keyfile": str(keyfile),
         "ocpp_listen": True,
@@ -658,6 +661,36 @@ async def test_ocpp_options_relative_paths(
         str(certfile),
         str(keyfile),
     )
+
+
+@pytest.mark.parametrize(("typed", "stored"), [(" 127.0.0.1 ", "127.0.0.1"), ("[::1]", "::1")])
+async def test_ocpp_options_listen_address(
+    hass: HomeAssistant, site: MockConfigEntry, loopback: None, typed: str, stored: str
+) -> None:
+    """An address of this machine is stored as an address (brackets and spaces dropped)."""
+    result = await _options(hass, site, {"ocpp_port": 9000, "ocpp_address": typed})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert site.options["ocpp_address"] == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "error", "detail"),
+    [
+        ("garage.local", "address_invalid", "garage.local"),
+        ("192.168.1.300", "address_invalid", "192.168.1.300"),
+        # TEST-NET-1 (RFC 5737): never an address of this machine.
+        ("192.0.2.55", "address_not_here", "192.0.2.55"),
+    ],
+)
+async def test_ocpp_options_bad_listen_address(
+    hass: HomeAssistant, site: MockConfigEntry, loopback: None, typed: str, error: str, detail: str
+) -> None:
+    """A name, a malformed address or one this machine does not have is refused, saying which."""
+    result = await _options(hass, site, {"ocpp_port": 9000, "ocpp_address": typed})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"ocpp_address": error}
+    assert result["description_placeholders"]["address"] == detail
+    assert not site.options
 
 
 @pytest.mark.parametrize(

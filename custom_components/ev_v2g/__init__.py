@@ -16,6 +16,7 @@ from .const import (
     CONF_FULL_POWER,
     CONF_LEDGER_URL,
     CONF_LOAD_SENSOR,
+    CONF_OCPP_ADDRESS,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
     CONF_OCPP_LISTEN,
@@ -184,6 +185,7 @@ def _endpoint(entry: EvV2gConfigEntry) -> Endpoint:
     options = entry.options
     return Endpoint(
         port=int(options.get(CONF_OCPP_PORT, DEFAULT_OCPP_PORT)),
+        host=options.get(CONF_OCPP_ADDRESS) or None,
         certfile=options.get(CONF_OCPP_CERTFILE) or None,
         keyfile=options.get(CONF_OCPP_KEYFILE) or None,
     )

@@ -55,6 +55,8 @@ CONF_CONNECTORS: Final = "connectors"
 
 # Site options: the OCPP central system and the tags it accepts before residents exist.
 CONF_OCPP_PORT: Final = "ocpp_port"
+# The address the central system listens on; empty for all of this machine's addresses.
+CONF_OCPP_ADDRESS: Final = "ocpp_address"
 CONF_OCPP_CERTFILE: Final = "ocpp_certfile"
 CONF_OCPP_KEYFILE: Final = "ocpp_keyfile"
 CONF_ALLOWED_TAGS: Final = "allowed_tags"

@@ -27,6 +27,7 @@ class Endpoint:
     """Where a site's central system listens."""
 
     port: int
+    host: str | None = None  # None: every address of this machine
     certfile: str | None = None
     keyfile: str | None = None
 
@@ -70,6 +71,7 @@ async def async_acquire(
         )
     central = CentralSystem(
         port=endpoint.port,
+        host=endpoint.host,
         ssl_context=context,
         heartbeat_interval=OCPP_HEARTBEAT_INTERVAL,
         call_timeout=OCPP_CALL_TIMEOUT,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 from pathlib import Path
 import re
+import socket
 import ssl
 
 from homeassistant.helpers.selector import BooleanSelector, TextSelector, TextSelectorConfig
@@ -11,6 +14,7 @@ import voluptuous as vol
 
 from .const import (
     CONF_ALLOWED_TAGS,
+    CONF_OCPP_ADDRESS,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
     CONF_OCPP_LISTEN,
@@ -22,6 +26,7 @@ from .selectors import whole
 OCPP_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_OCPP_PORT, default=DEFAULT_OCPP_PORT): whole(1, 65535),
+        vol.Optional(CONF_OCPP_ADDRESS): TextSelector(),
         vol.Optional(CONF_OCPP_CERTFILE): TextSelector(),
         vol.Optional(CONF_OCPP_KEYFILE): TextSelector(),
         vol.Required(CONF_OCPP_LISTEN, default=False): BooleanSelector(),
@@ -45,6 +50,26 @@ def check_tls(certfile: str, keyfile: str) -> tuple[str, str] | None:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
     except OSError as err:  # ssl.SSLError included
         return "base", OPENSSL_SOURCE.sub("", str(err))
+    return None
+
+
+def check_address(text: str) -> tuple[str, str] | None:
+    """The error key and its detail when `text` is not an address of this machine; else None.
+
+    Blocking (it binds a socket to the address, port 0, and closes it at once).
+    """
+    try:
+        address = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return "address_invalid", text
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((str(address), 0))
+        except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:
+                return "address_not_here", str(address)
+            return "address_unusable", f"{address}: {err.strerror or err}"
     return None
 
 

@@ -27,6 +27,7 @@ from .const import (
     CONF_LOAD_KIND,
     CONF_LOAD_SENSOR,
     CONF_MAX_ACTIVE,
+    CONF_OCPP_ADDRESS,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
     CONF_OCPP_LISTEN,
@@ -53,7 +54,7 @@ from .core.allocation import Policy
 from .core.billing import CostSplit
 from .core.ledger import Ledger, LedgerError
 from .core.tariff import TariffError, TimeOfUse
-from .ocpp_options import OCPP_SCHEMA, check_tls, tidy_tags
+from .ocpp_options import OCPP_SCHEMA, check_address, check_tls, tidy_tags
 from .selectors import amperes, whole
 
 SHARING_SCHEMA = vol.Schema(
@@ -212,10 +213,15 @@ class SiteOptionsFlow(OptionsFlow):
         return self._form("billing", schema, user_input, errors, placeholders)
 
     async def async_step_ocpp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the OCPP central system's port, certificate, listening and tags."""
+        """Show and store the OCPP central system's address, certificate, listening and tags."""
         errors: dict[str, str] = {}
-        placeholders = {"error": ""}
+        placeholders = {"error": "", "address": ""}
         if user_input is not None:
+            address = (user_input.get(CONF_OCPP_ADDRESS) or "").strip()
+            if address and (
+                fault := await self.hass.async_add_executor_job(check_address, address)
+            ):
+                errors[CONF_OCPP_ADDRESS], placeholders["address"] = fault
             certfile = (user_input.get(CONF_OCPP_CERTFILE) or "").strip()
             keyfile = (user_input.get(CONF_OCPP_KEYFILE) or "").strip()
             if certfile and not keyfile:
@@ -232,6 +238,7 @@ class SiteOptionsFlow(OptionsFlow):
                 return self._save(
                     {
                         CONF_OCPP_PORT: int(user_input[CONF_OCPP_PORT]),
+                        CONF_OCPP_ADDRESS: address.strip("[]") or None,
                         CONF_OCPP_CERTFILE: certfile or None,
                         CONF_OCPP_KEYFILE: keyfile or None,
                         CONF_OCPP_LISTEN: bool(user_input.get(CONF_OCPP_LISTEN, False)),
