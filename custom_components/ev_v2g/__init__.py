@@ -177,7 +177,7 @@ def _remove_stale_devices(hass: HomeAssistant, entry: EvV2gConfigEntry, known: s
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         keys = {key for domain, key in device.identifiers if domain == DOMAIN}
         if keys and not keys & known:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            registry.async_remove_device(device.id)  # the site's devices are its own only
 
 
 def _endpoint(entry: EvV2gConfigEntry) -> Endpoint:

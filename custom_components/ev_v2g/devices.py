@@ -45,6 +45,24 @@ def _station_fields(setup: StationSetup) -> dict[str, Any]:
 
 
 @callback
+def async_site_device(hass: HomeAssistant, entry_id: str, key: str) -> dr.DeviceEntry | None:
+    """The site's device with identifier `key`, looked up among the site's own devices.
+
+    Identifiers are unique per config entry only from 2026.8, where a lookup by identifiers
+    alone is deprecated; this works on every release.
+    """
+    registry = dr.async_get(hass)
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(registry, entry_id)
+            if (DOMAIN, key) in device.identifiers
+        ),
+        None,
+    )
+
+
+@callback
 def async_register_devices(
     hass: HomeAssistant,
     entry: EvV2gConfigEntry,

@@ -21,6 +21,7 @@ from homeassistant.helpers import device_registry as dr, discovery_flow
 from homeassistant.helpers.storage import Store
 
 from .const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, CONF_PROTOCOL, DOMAIN, PROTOCOL_OCPP
+from .devices import async_site_device
 from .hub import SiteHub
 from .ocpp_station import CENTRAL_ID_TAG, OcppStationLink
 from .ocpp_store import restore_states, saved_states
@@ -246,7 +247,7 @@ class OcppSite:
         """Show what the charge point says it is on its device."""
         registry = dr.async_get(self.hass)
         subentry = self.subentries.get(state.id)
-        device = registry.async_get_device(identifiers={(DOMAIN, subentry or "")})
+        device = async_site_device(self.hass, self.entry_id, subentry or "")
         info = state.info
         if device is None or (
             device.manufacturer,

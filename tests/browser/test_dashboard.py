@@ -3,8 +3,8 @@
 scripts/develop runs for real (Home Assistant, four simulated CoAP stations over UDP, two
 simulated OCPP charge points over WebSocket, the simulated PV and the PV-drop blueprint
 automation). The test logs in, checks the station and charge point cards show live values, puts
-the cloud over the PV, and watches the site discharge the V2G car. Screenshots are kept in
-artifacts/browser.
+the cloud over the PV, watches the site discharge the V2G car, and finds the four blueprints in
+Settings -> Blueprints. Screenshots are kept in artifacts/browser.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from .demo import Demo
+from .demo import ROOT, Demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -68,6 +68,18 @@ def wait_for(page: Page, what: str, check: Callable[[], bool], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"the dashboard never showed {what} within {timeout:.0f} s")
         page.wait_for_timeout(500)
+
+
+def blueprint_names() -> list[str]:
+    """The names of the repository's automation blueprints, as their files give them."""
+    folder = ROOT / "blueprints" / "automation" / "ev_v2g"
+    names = []
+    for path in sorted(folder.glob("*.yaml")):
+        match = re.search(r"^  name: (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert match is not None, f"{path.name} has no blueprint name"
+        names.append(match.group(1).strip())
+    assert len(names) == 4
+    return names
 
 
 def log_in(page: Page, url: str) -> None:
@@ -142,6 +154,12 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
             lambda: (watts(tile_state(page, "Station 1 power")) or 0) < -500,
         )
         page.screenshot(path=artifacts / "2-discharging.png", full_page=True)
+
+        # The four blueprints the demo ships are listed in Settings -> Blueprints.
+        page.goto(f"{demo.url}/config/blueprint/dashboard")
+        for name in blueprint_names():
+            page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
+        page.screenshot(path=artifacts / "3-blueprints.png", full_page=True)
     except BaseException:
         page.screenshot(path=artifacts / "failure.png", full_page=True)
         raise
