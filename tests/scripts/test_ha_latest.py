@@ -85,6 +85,7 @@ def _release(version: str, sources: dict[str, str]) -> Release:
 
 @pytest.fixture
 def package(tmp_path: Path) -> Path:
+    """An empty integration folder to write code under test into."""
     folder = tmp_path / "custom_components" / "ev_v2g"
     folder.mkdir(parents=True)
     return folder
@@ -136,8 +137,10 @@ def test_parameters_keywords_and_reports(package: Path) -> None:
         """,
     )
     assert found == [
-        "4: homeassistant.helpers.service.extract: positional parameters changed"
-        " from (hass, call, expand) to (call, expand)",
+        (
+            "4: homeassistant.helpers.service.extract: positional parameters changed"
+            " from (hass, call, expand) to (call, expand)"
+        ),
         "5: homeassistant.helpers.service.register(legacy=...): the keyword is gone",
         "7: .get_or_create(via=...): deprecated (removal in 2027.8.0, use via_id)",
         "9: Registry.update: reports 'passes `remove` (breaks in 2027.8.0)'",
