@@ -34,16 +34,20 @@ import time
 from typing import Self
 
 from bench.machine import machine_facts as shared_machine_facts
-from custom_components.ev_v2g.transport.coap import CoapStationClient, Response, create_context
-from custom_components.ev_v2g.transport.errors import StationRefusedError
-from custom_components.ev_v2g.transport.observer import StationObserver
-from custom_components.ev_v2g.transport.payloads import (
+from custom_components.ev_v2g.transport.coap.client import (
+    CoapStationClient,
+    Response,
+    create_context,
+)
+from custom_components.ev_v2g.transport.coap.observer import StationObserver
+from custom_components.ev_v2g.transport.coap.payloads import (
     PayloadError,
     decode_regulator,
     decode_senml,
     decode_switch,
     decode_vehicle,
 )
+from custom_components.ev_v2g.transport.errors import StationRefusedError
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -66,8 +66,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Imported first among our modules so that `custom_components` resolves to this repository.
 from bench.machine import machine_facts as shared_machine_facts
 import custom_components.ev_v2g  # noqa: F401
-from custom_components.ev_v2g import power_sharing
 from custom_components.ev_v2g.const import ALLOCATION_DEBOUNCE, DOMAIN, SUBENTRY_STATION
+from custom_components.ev_v2g.sharing import power_sharing
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ import voluptuous as vol
 
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.core.tariff import TimeOfUse
-from custom_components.ev_v2g.options_flow import billing_schema
+from custom_components.ev_v2g.flows.options import billing_schema
 
 from .conftest import SITE_DATA
 

@@ -10,6 +10,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.ev_v2g.bookkeeping.full_charge import FullChargeWatch, looks_full
 from custom_components.ev_v2g.core.records import (
     Authorization,
     AuthorizationKind,
@@ -17,7 +18,6 @@ from custom_components.ev_v2g.core.records import (
     Session,
 )
 from custom_components.ev_v2g.core.station import Station
-from custom_components.ev_v2g.full_charge import FullChargeWatch, looks_full
 from custom_components.ev_v2g.transport.errors import StationUnreachableError
 
 

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 import custom_components.ev_v2g as integration
-from custom_components.ev_v2g import session_book
+from custom_components.ev_v2g.bookkeeping import session_book
 from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED
 from custom_components.ev_v2g.core.ledger import Ledger
 from hardware.station_sim import StationServer

@@ -11,6 +11,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.ev_v2g.bookkeeping.writer import LedgerWriter
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.core.ledger import (
     Ledger,
@@ -19,7 +20,6 @@ from custom_components.ev_v2g.core.ledger import (
     WriteResult,
 )
 from custom_components.ev_v2g.core.records import AuditEntry, LedgerRecord
-from custom_components.ev_v2g.ledger_writer import LedgerWriter
 
 from .common import wait_for
 

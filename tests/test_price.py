@@ -8,8 +8,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.ev_v2g.bookkeeping.price import PriceSource
 from custom_components.ev_v2g.core.tariff import TariffError
-from custom_components.ev_v2g.price import PriceSource
 
 SENSOR = "sensor.spot_price"
 SCHEDULE = "07:00=0.30, 23:00=0.15"
@@ -26,7 +26,8 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "custom_components.ev_v2g.price" and record.levelno == logging.WARNING
+        if record.name == "custom_components.ev_v2g.bookkeeping.price"
+        and record.levelno == logging.WARNING
     ]
 
 

@@ -29,7 +29,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ev_v2g import default_ledger_url, session_book
+from custom_components.ev_v2g import default_ledger_url
+from custom_components.ev_v2g.bookkeeping import session_book
 from custom_components.ev_v2g.const import (
     DOMAIN,
     EVENT_SESSION_ENDED,

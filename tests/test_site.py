@@ -19,8 +19,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.ev_v2g import load_sensor
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT
+from custom_components.ev_v2g.sharing import load_sensor
 from hardware.station_sim import StationServer
 
 from .common import number_of, state_of, wait_for

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_v2g.transport.observer import silence_limit
+from custom_components.ev_v2g.transport.coap.observer import silence_limit
 from hardware.station_sim import StationServer
 
 from .common import number_of, set_manual, state_of, wait_for

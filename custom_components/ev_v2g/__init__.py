@@ -10,6 +10,12 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .bookkeeping.full_charge import FullChargeWatch
+from .bookkeeping.price import PriceSource
+from .bookkeeping.session_book import SessionBook
+from .bookkeeping.writer import LedgerWriter
+from .charge_points.server import Endpoint, async_acquire, async_release
+from .charge_points.site import OcppSite, is_ocpp
 from .const import (
     CONF_ALLOWED_TAGS,
     CONF_FULL_MINUTES,
@@ -31,17 +37,11 @@ from .const import (
 from .core.ledger import Ledger, LedgerError
 from .devices import async_register_devices
 from .events import connect_events, connect_session_events
-from .full_charge import FullChargeWatch
 from .hub import SiteHub
-from .ledger_writer import LedgerWriter
-from .load_sensor import LoadSensorFollower
-from .ocpp_central import Endpoint, async_acquire, async_release
-from .ocpp_site import OcppSite, is_ocpp
-from .price import PriceSource
 from .runtime import EvV2gConfigEntry
-from .services import async_setup_services
-from .session_book import SessionBook
-from .session_services import async_setup_session_services
+from .services.demand_response import async_setup_services
+from .services.sessions import async_setup_session_services
+from .sharing.load_sensor import LoadSensorFollower
 from .site_config import SiteConfig, resident_from_data, station_setups
 
 PLATFORMS = [

@@ -25,11 +25,11 @@ from .const import (
     SUBENTRY_RESIDENT,
     SUBENTRY_STATION,
 )
-from .ocpp_discovery import OcppDiscoverySteps
-from .options_flow import SiteOptionsFlow
-from .resident_flow import ResidentSubentryFlow
-from .selectors import PHASES, amperes
-from .station_flow import StationSubentryFlow
+from .flows.discovery import OcppDiscoverySteps
+from .flows.options import SiteOptionsFlow
+from .flows.resident import ResidentSubentryFlow
+from .flows.selectors import PHASES, amperes
+from .flows.station import StationSubentryFlow
 
 
 def site_schema(defaults: dict[str, Any]) -> vol.Schema:

@@ -32,8 +32,8 @@ import voluptuous as vol
 
 from .const import CONF_MAX_CURRENT, DEFAULT_MAX_CURRENT, DOMAIN
 from .device_lookup import CURRENT_LIMIT, DeviceTarget, async_device_target
-from .selectors import amperes
-from .session_services import ATTR_RESIDENT, ATTR_STATION
+from .flows.selectors import amperes
+from .services.sessions import ATTR_RESIDENT, ATTR_STATION
 
 ATTR_CURRENT: Final = "current"
 START_SESSION: Final = "start_session"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from .bookkeeping.session_book import SessionBook, Totals
 from .const import (
     EVENT_ALLOCATION_CHANGED,
     EVENT_DEMAND_RESPONSE,
@@ -15,8 +16,7 @@ from .core.allocation import Allocation
 from .core.records import Session
 from .core.station import Station
 from .hub import SiteHub
-from .session_book import SessionBook, Totals
-from .sharing_inputs import DemandResponseState
+from .sharing.inputs import DemandResponseState
 
 
 def connect_events(hass: HomeAssistant, entry_id: str, hub: SiteHub) -> None:

@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import aiocoap
 
-from .coap_station import CoapStationLink
 from .const import CONTROL_MANUAL
 from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
 from .core.station import Station, Transition
-from .ocpp_station import OcppStationLink
-from .power_sharing import PowerSharing
+from .links.coap import CoapStationLink
+from .links.ocpp import OcppStationLink
+from .sharing.power_sharing import PowerSharing
 from .site_config import SiteConfig, StationSetup
-from .transport.coap import CoapStationClient, create_context
+from .transport.coap.client import CoapStationClient, create_context
 
 type StationLink = CoapStationLink | OcppStationLink
 
 if TYPE_CHECKING:
-    from .ocpp_site import OcppSite
-    from .session_book import SessionBook
+    from .bookkeeping.session_book import SessionBook
+    from .charge_points.site import OcppSite
     from .transport.ocpp.central import CentralSystem
 
 _LOGGER = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
-from .errors import station_command
-from .power_sharing import PowerSharing
+from .error_translation import station_command
 from .runtime import EvV2gConfigEntry
+from .sharing.power_sharing import PowerSharing
 
 PARALLEL_UPDATES = 0
 

@@ -17,8 +17,8 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import UnitOfEnergy
 
+from .bookkeeping.session_book import Totals
 from .entity import EvV2gResidentEntity
-from .session_book import Totals
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,9 +26,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .core.billing import UNASSIGNED
 from .core.station import Station, StationState
 from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
-from .power_sharing import PowerSharing
 from .resident_sensor import RESIDENT_SENSORS, ResidentSensor
 from .runtime import EvV2gConfigEntry
+from .sharing.power_sharing import PowerSharing
 
 PARALLEL_UPDATES = 0
 

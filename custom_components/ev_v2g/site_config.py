@@ -30,7 +30,7 @@ from .const import (
 )
 from .core.resident import Resident
 from .core.station import Capabilities, Station
-from .sharing_inputs import SharingOptions
+from .sharing.inputs import SharingOptions
 from .station_keys import connector_key
 
 

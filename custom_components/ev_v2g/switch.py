@@ -8,10 +8,10 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .authorization import authorize
+from .bookkeeping.authorization import authorize
 from .core.station import StationState
 from .entity import EvV2gStationEntity, add_station_entities
-from .errors import station_command
+from .error_translation import station_command
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0

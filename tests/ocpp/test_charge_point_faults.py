@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
-from custom_components.ev_v2g.errors import station_errors
+from custom_components.ev_v2g.error_translation import station_errors
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
 from tests.common import number_of, set_manual, state_of, wait_for
 
@@ -125,7 +125,7 @@ async def test_taken_port_is_a_setup_error_and_a_repair(
 @pytest.fixture
 def quick_calls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Calls to charge points time out after 0.3 s."""
-    monkeypatch.setattr("custom_components.ev_v2g.ocpp_central.OCPP_CALL_TIMEOUT", 0.3)
+    monkeypatch.setattr("custom_components.ev_v2g.charge_points.server.OCPP_CALL_TIMEOUT", 0.3)
 
 
 async def test_a_charge_point_that_never_answers(

@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
-from custom_components.ev_v2g.ocpp_options import check_address
+from custom_components.ev_v2g.flows.ocpp_options import check_address
 from tests.common import state_of, wait_for
 from tests.conftest import SITE_DATA
 

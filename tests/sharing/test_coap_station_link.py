@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from custom_components.ev_v2g.coap_station import CoapStationLink
 from custom_components.ev_v2g.const import CONTROL_MANUAL
 from custom_components.ev_v2g.core.station import Station
-from custom_components.ev_v2g.power_sharing import PowerSharing
-from custom_components.ev_v2g.sharing_inputs import SharingOptions
-from custom_components.ev_v2g.transport.payloads import RegulatorState
+from custom_components.ev_v2g.links.coap import CoapStationLink
+from custom_components.ev_v2g.sharing.inputs import SharingOptions
+from custom_components.ev_v2g.sharing.power_sharing import PowerSharing
+from custom_components.ev_v2g.transport.coap.payloads import RegulatorState
 
 
 class SlowFirstClient:

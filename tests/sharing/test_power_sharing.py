@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-from custom_components.ev_v2g import power_sharing
 from custom_components.ev_v2g.const import CONTROL_MANUAL, LOAD_GRID_IMPORT
 from custom_components.ev_v2g.core.allocation import DemandResponseMode, Policy
 from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind, Session
 from custom_components.ev_v2g.core.resident import Resident
 from custom_components.ev_v2g.core.station import Capabilities, Station
-from custom_components.ev_v2g.power_sharing import PowerSharing
-from custom_components.ev_v2g.sharing_inputs import DemandResponseState, SharingOptions
+from custom_components.ev_v2g.sharing import power_sharing
+from custom_components.ev_v2g.sharing.inputs import DemandResponseState, SharingOptions
+from custom_components.ev_v2g.sharing.power_sharing import PowerSharing
 from custom_components.ev_v2g.transport.errors import StationUnreachableError
 
 OPTED_IN = Resident(key="ann", name="Ann", v2g_opt_in=True, reserve_soc=20)

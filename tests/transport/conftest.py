@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiocoap
 import pytest
 
-from custom_components.ev_v2g.transport.coap import CoapStationClient, create_context
+from custom_components.ev_v2g.transport.coap.client import CoapStationClient, create_context
 from hardware.station_sim import SimulatedStation, StationServer, free_udp_port
 
 

@@ -8,7 +8,7 @@ import time
 import aiocoap
 import pytest
 
-from custom_components.ev_v2g.transport.coap import (
+from custom_components.ev_v2g.transport.coap.client import (
     COMMAND_TIMEOUT,
     DEFAULT_PORT,
     CoapStationClient,
@@ -18,8 +18,7 @@ from custom_components.ev_v2g.transport.coap import (
     probe_station,
     to_response,
 )
-from custom_components.ev_v2g.transport.errors import StationRefusedError, StationUnreachableError
-from custom_components.ev_v2g.transport.payloads import (
+from custom_components.ev_v2g.transport.coap.payloads import (
     CF_JSON,
     CF_SENML_JSON,
     CF_TEXT,
@@ -27,6 +26,7 @@ from custom_components.ev_v2g.transport.payloads import (
     RegulatorState,
     decode_senml,
 )
+from custom_components.ev_v2g.transport.errors import StationRefusedError, StationUnreachableError
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 
 SIM_REGULATOR = RegulatorState(

@@ -12,19 +12,19 @@ import aiocoap
 from aiocoap.resource import Resource, Site
 import pytest
 
-from custom_components.ev_v2g.transport.coap import (
+from custom_components.ev_v2g.transport.coap.client import (
     CoapStationClient,
     Response,
     StationRefusedError,
     create_context,
 )
-from custom_components.ev_v2g.transport.observer import (
+from custom_components.ev_v2g.transport.coap.observer import (
     OBSERVED,
     WATCHDOG_GRACE,
     StationObserver,
     silence_limit,
 )
-from custom_components.ev_v2g.transport.payloads import decode_senml, decode_switch
+from custom_components.ev_v2g.transport.coap.payloads import decode_senml, decode_switch
 from hardware.station_sim import SimulatedStation, StationServer, free_udp_port, payloads as sim
 from hardware.station_sim.server import _cancel_leftover_timers
 

@@ -9,7 +9,7 @@ import math
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.ev_v2g.transport.payloads import (
+from custom_components.ev_v2g.transport.coap.payloads import (
     CF_JSON,
     CF_SENML_JSON,
     CF_TEXT,

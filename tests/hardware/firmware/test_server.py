@@ -10,14 +10,14 @@ from typing import Any
 from aiocoap.numbers.codes import Code
 import pytest
 
-from custom_components.ev_v2g.transport.coap import (
+from custom_components.ev_v2g.transport.coap.client import (
     CoapStationClient,
     StationRefusedError,
     create_context,
     probe_station,
 )
-from custom_components.ev_v2g.transport.observer import StationObserver
-from custom_components.ev_v2g.transport.payloads import (
+from custom_components.ev_v2g.transport.coap.observer import StationObserver
+from custom_components.ev_v2g.transport.coap.payloads import (
     REQUIRED_RESOURCE_TYPES,
     decode_regulator,
     decode_senml,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.ev_v2g.transport.errors import StationRefusedError, StationUnreachableError
+from ..errors import StationRefusedError, StationUnreachableError
 
 
 class NotConnectedError(StationUnreachableError):

@@ -1,0 +1,1 @@
+"""Sessions to the ledger: who may charge, the session book, its writer, prices, full cars."""

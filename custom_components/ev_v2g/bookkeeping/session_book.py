@@ -1,0 +1,271 @@
+"""Books each station's sessions and meter readings into the ledger, with the price in force.
+
+It also keeps every resident's totals for the current month (the resident sensors) and resumes
+the sessions and meters on record after a restart, so no kWh is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+import time
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_time
+from homeassistant.util import dt as dt_util
+
+from ..const import READING_INTERVAL
+from ..core.meter import EnergyMeter
+from ..core.period import month_bounds
+from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
+from ..core.resident import Resident
+from ..core.station import Station
+from .price import PriceSource
+from .writer import LedgerWriter
+
+type Pending = dict[str, tuple[Session, Resident | None]]
+
+
+@dataclass(kw_only=True)
+class Totals:
+    """Energy, cost and credit added up over readings."""
+
+    import_wh: float = 0.0
+    export_wh: float = 0.0
+    cost: float = 0.0
+    credit: float = 0.0
+
+    def add(self, usage: Usage) -> None:
+        """Add one usage row."""
+        self.import_wh += usage.import_wh
+        self.export_wh += usage.export_wh
+        self.cost += usage.cost
+        self.credit += usage.credit
+
+
+def this_month() -> tuple[datetime, datetime]:
+    """The current calendar month in Home Assistant's time zone."""
+    now = dt_util.now()
+    return month_bounds(now.year, now.month, dt_util.get_default_time_zone())
+
+
+class SessionBook:
+    """The ledger's view of a site: sessions, readings and the residents' month."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        writer: LedgerWriter,
+        price: PriceSource,
+        stations: Mapping[str, Station],
+        residents: Mapping[str, Resident],
+    ) -> None:
+        """Book the given stations; call async_load() and then start()."""
+        self.hass = hass
+        self.writer = writer
+        self.price = price
+        self.stations = stations
+        self.residents = residents
+        self.month: tuple[datetime, datetime] = this_month()
+        self.month_totals: dict[str | None, Totals] = {}
+        self.sessions: dict[str, Totals] = {}
+        """Totals of the open sessions, by session id."""
+        self.on_session_started: Callable[[Station, Session], None] | None = None
+        self.on_session_ended: Callable[[Station, Session, Totals], None] | None = None
+        self._last: dict[str, Reading] = {}
+        self._listeners: dict[str | None, list[Callable[[], None]]] = {}
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    async def async_load(self) -> Pending:
+        """Read what the ledger has: last readings, open sessions and this month's totals.
+
+        Returns the open sessions by station, for the links to settle at first contact.
+        """
+        ledger = self.writer.ledger
+        self._last = await self.writer.async_read(ledger.last_readings)
+        await self.async_reload_month()
+        pending: Pending = {}
+        for session in await self.writer.async_read(ledger.open_sessions):
+            if session.station not in self.stations:
+                continue
+            self.sessions[session.id] = _totals(
+                await self.writer.async_read(ledger.session_usage, session.id)
+            )
+            pending[session.station] = (session, self.residents.get(session.resident or ""))
+        for key, station in self.stations.items():
+            if (reading := self._last.get(key)) is not None:
+                _resume_meter(station.energy_import, reading.import_wh, reading.meter_import_wh)
+                _resume_meter(station.energy_export, reading.export_wh, reading.meter_export_wh)
+        return pending
+
+    async def async_reload_month(self) -> None:
+        """Recompute the residents' totals for the current month from the ledger."""
+        self.month = this_month()
+        usages = await self.async_usage(*self.month)
+        totals: dict[str | None, Totals] = {}
+        for usage in usages:
+            totals.setdefault(usage.resident, Totals()).add(usage)
+        self.month_totals = totals
+        for listeners in self._listeners.values():
+            for listener in list(listeners):
+                listener()
+
+    async def async_usage(self, start: datetime, end: datetime) -> list[Usage]:
+        """What each resident took and gave at each station in [start, end), from the ledger.
+
+        Raises LedgerUnavailableError when the database cannot be reached.
+        """
+        ledger = self.writer.ledger
+        return await self.writer.async_read(ledger.usage, start.timestamp(), end.timestamp())
+
+    def start(self) -> None:
+        """Follow every station, and the turn of the month."""
+        for key, station in self.stations.items():
+            self._unsubscribe.append(station.add_listener(partial(self._station_changed, key)))
+            station.add_session_listener(partial(self._session_changed, key))
+        self._schedule_month_end()
+
+    def _schedule_month_end(self) -> None:
+        @callback
+        def month_ended(_: datetime) -> None:
+            self.hass.async_create_background_task(
+                self.async_reload_month(), "ev_v2g new month"
+            ).add_done_callback(lambda _: self._schedule_month_end())
+
+        self._unsubscribe.append(async_track_point_in_time(self.hass, month_ended, self.month[1]))
+
+    def stop(self) -> None:
+        """Take a last reading of every station and stop following them."""
+        for key, station in self.stations.items():
+            self._record(key, station.session)
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def add_listener(self, resident: str | None, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener when this resident's month totals change."""
+        listeners = self._listeners.setdefault(resident, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    def resident_month(self, resident: str | None) -> Totals:
+        """A resident's totals for the current month."""
+        return self.month_totals.get(resident) or Totals()
+
+    async def assign(self, assignment: Assignment, resident: Resident | None) -> None:
+        """Move a session to another resident (audited); raises UnknownSessionError."""
+        await self.writer.async_write_now([assignment])
+        for station in self.stations.values():
+            session = station.session
+            if session is not None and session.id == assignment.session:
+                session.resident = assignment.resident
+                session.resident_name = assignment.resident_name
+                station.resident = resident
+                station.notify()
+        await self.async_reload_month()
+
+    # --- stations ------------------------------------------------------------------------------
+
+    def _station_changed(self, key: str) -> None:
+        station = self.stations[key]
+        if not station.available:
+            return  # until first contact settles the session on record, energy has no owner yet
+        last = self._last.get(key)
+        if last is not None and time.time() - last.at < READING_INTERVAL:
+            return
+        if last is not None and (
+            station.energy_import.total_wh == last.import_wh
+            and station.energy_export.total_wh == last.export_wh
+        ):
+            return
+        self._record(key, station.session)
+
+    def _session_changed(self, key: str, session: Session) -> None:
+        station = self.stations[key]
+        if session.ended_at is None:
+            if session.id in self.sessions:
+                return  # resumed after a restart: already on record
+            self._record(key, None)  # what came before belongs to no session
+            self.sessions[session.id] = Totals()
+            self.writer.add(replace(session))  # as it starts: the station's copy changes later
+            if self.on_session_started is not None:
+                self.on_session_started(station, session)
+            return
+        self._record(key, session)
+        self.writer.add(
+            SessionClosed(
+                session=session.id,
+                ended_at=session.ended_at,
+                reason=session.end_reason or EndReason.STOPPED,
+                import_stop_wh=session.import_stop_wh,
+                export_stop_wh=session.export_stop_wh,
+            )
+        )
+        totals = self.sessions.pop(session.id, Totals())
+        if self.on_session_ended is not None:
+            self.on_session_ended(station, session, totals)
+
+    def _record(self, key: str, session: Session | None) -> None:
+        """Take a reading of a station now, for a session (None = outside any session)."""
+        station = self.stations[key]
+        imported, exported = station.energy_import.total_wh, station.energy_export.total_wh
+        if imported is None or exported is None:
+            return
+        reading = Reading(
+            station=key,
+            at=time.time(),
+            session=None if session is None else session.id,
+            import_wh=imported,
+            export_wh=exported,
+            meter_import_wh=station.energy_import.last_raw_wh,
+            meter_export_wh=station.energy_export.last_raw_wh,
+            power_w=station.telemetry.power_w,
+            price=self.price.price_now(),
+            credit_rate=self.price.credit_rate,
+        )
+        last = self._last.get(key)
+        self._last[key] = reading
+        self.writer.add(reading)
+        if last is None:
+            return
+        usage = _delta(reading, last, session)
+        if datetime.fromtimestamp(reading.at, dt_util.get_default_time_zone()) >= self.month[1]:
+            self.month = this_month()
+            self.month_totals = {}
+        resident = None if session is None else session.resident
+        self.month_totals.setdefault(resident, Totals()).add(usage)
+        if session is not None and session.id in self.sessions:
+            self.sessions[session.id].add(usage)
+        for listener in list(self._listeners.get(resident, ())):
+            listener()
+
+
+def _delta(reading: Reading, last: Reading, session: Session | None) -> Usage:
+    imported = reading.import_wh - last.import_wh
+    exported = reading.export_wh - last.export_wh
+    return Usage(
+        resident=None if session is None else session.resident,
+        resident_name=None,
+        station=reading.station,
+        import_wh=imported,
+        export_wh=exported,
+        cost=imported / 1000 * reading.price,
+        credit=exported / 1000 * reading.credit_rate,
+        sessions=0,
+    )
+
+
+def _totals(usage: Usage | None) -> Totals:
+    totals = Totals()
+    if usage is not None:
+        totals.add(usage)
+    return totals
+
+
+def _resume_meter(meter: EnergyMeter, total_wh: float, raw_wh: float | None) -> None:
+    """Continue a lifetime total from the ledger; the station may have restarted meanwhile."""
+    meter.total_wh = total_wh
+    meter.last_raw_wh = raw_wh
+    meter.restart_suspected = True

@@ -1,0 +1,275 @@
+"""A site's OCPP charge points: who may connect, what they are sent, and what is remembered.
+
+It listens to the central system and passes each change to the stations of that charge point
+only (no broadcast). When a charge point comes online it gets the site's ceiling, the fallback
+limit and the residents' tags. Transactions and the newest meter sample of each connector are
+kept in a Home Assistant store, so a restart neither loses nor double counts energy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+import logging
+from typing import TYPE_CHECKING, Any
+import zlib
+
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.const import CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, discovery_flow
+from homeassistant.helpers.storage import Store
+
+from ..const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, CONF_PROTOCOL, DOMAIN, PROTOCOL_OCPP
+from ..devices import async_site_device
+from ..hub import SiteHub
+from ..links.ocpp import CENTRAL_ID_TAG, OcppStationLink
+from ..transport.errors import StationError
+from ..transport.ocpp.model import ChargePointState, ProfilePurpose
+from .store import restore_states, saved_states
+
+if TYPE_CHECKING:
+    from ..transport.ocpp.central import CentralSystem
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+SAVE_DELAY = 1.0
+
+
+class OcppSite:
+    """The OCPP side of one site."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        central: CentralSystem,
+        hub: SiteHub,
+        *,
+        charge_points: Mapping[str, Mapping[str, Any]],
+        options: Mapping[str, Any],
+    ) -> None:
+        """Serve `charge_points` (station subentry data by subentry id) of the hub's site."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.central = central
+        self.hub = hub
+        self.subentries = {data[CONF_CHARGE_POINT_ID]: key for key, data in charge_points.items()}
+        self.passwords = {
+            data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD] for data in charge_points.values()
+        }
+        self.links: dict[str, list[OcppStationLink]] = {}
+        """The stations of each charge point (one per connector), from start()."""
+        self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
+        self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
+        self._online: set[str] = set()
+        self._unknown_connectors: set[tuple[str, int]] = set()
+        self._site_limit_a = hub.sharing.site_limit_a
+        self._transactions: dict[tuple[str, int], str | None] = {}
+        """The transaction last stored for each connector."""
+        self._ceilings: dict[str, float] = {}
+        """The ceiling each charge point accepted last: an unchanged one is not sent again."""
+
+    # --- life ----------------------------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Restore the transactions and meter samples kept at the last stop.
+
+        A charge point that stayed connected through a reload keeps the state it has.
+        """
+        saved = await self.store.async_load() or {}
+        restore_states(self.central, saved, set(self.subentries))
+
+    def start(self) -> None:
+        """Let the site's charge points in and follow them (the hub has linked its stations)."""
+        for link in self.hub.links.values():
+            if isinstance(link, OcppStationLink):
+                self.links.setdefault(link.charge_point_id, []).append(link)
+        central = self.central
+        central.passwords = dict(self.passwords)
+        central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
+        central.listener = self
+        self.hub.sharing.add_listener(self._sharing_changed)
+        for charge_point_id in self.subentries:
+            state = central.states.get(charge_point_id)
+            if state is not None and state.online:
+                self._came_online(state)
+
+    async def async_stop(self) -> None:
+        """Write what must survive a restart."""
+        await self.store.async_save(saved_states(self.central, set(self.subentries)))
+
+    def accepted_tags(self) -> list[str]:
+        """Residents' tags; until residents exist, the tags allowed in the site's options."""
+        tags = [tag for resident in self.hub.residents.values() for tag in resident.id_tags]
+        if not self.hub.residents:
+            tags.extend(self.allowed_tags)
+        return [*dict.fromkeys(tags), CENTRAL_ID_TAG]
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the central system knows of the site's charge points (no passwords)."""
+        return {
+            "port": self.central.port,
+            "last_transaction_id": self.central.last_transaction_id,
+            "charge_points": {
+                charge_point_id: asdict(state)
+                for charge_point_id, state in self.central.states.items()
+                if charge_point_id in self.subentries
+            },
+        }
+
+    # --- CentralSystemListener -----------------------------------------------------------------
+
+    def charge_point_changed(self, state: ChargePointState, connector: int | None) -> None:
+        """Pass a change to the charge point's stations only, and remember what matters."""
+        links = self.links.get(state.id, ())
+        for link in links:
+            if connector is None or link.connector == connector:
+                link.update(state)
+        if connector is None:
+            if state.online and state.id not in self._online:
+                self._came_online(state)
+            elif not state.online:
+                self._online.discard(state.id)
+            if state.booted:
+                self._describe_device(state)
+        elif (
+            links
+            and connector > len(links)
+            and (state.id, connector) not in self._unknown_connectors
+        ):
+            self._unknown_connectors.add((state.id, connector))
+            _LOGGER.warning(
+                "Charge point %s reports connector %s; its station is set up with %s: "
+                "reconfigure it to add the connector",
+                state.id,
+                connector,
+                len(links),
+            )
+        if connector is not None:
+            self._save_if_transaction_changed(state, connector)
+
+    def _save_if_transaction_changed(self, state: ChargePointState, connector: int) -> None:
+        """Store the state when a transaction starts or ends, not on every meter value.
+
+        The store's delayed save restarts its delay at each call, so calling it per message
+        would put the write off for as long as the chargers talk. Meter samples are written
+        at stop; a lost one costs nothing, as a register is never counted backwards.
+        """
+        transaction = state.connector(connector).transaction
+        current = None if transaction is None else transaction.id
+        if self._transactions.get((state.id, connector)) == current:
+            return
+        self._transactions[(state.id, connector)] = current
+        self.store.async_delay_save(
+            lambda: saved_states(self.central, set(self.subentries)), SAVE_DELAY
+        )
+
+    def unknown_charge_point(self, charge_point_id: str) -> None:
+        """An unknown id tried to connect: ask the user whether it may."""
+        discovery_flow.async_create_flow(
+            self.hass,
+            DOMAIN,
+            {"source": SOURCE_INTEGRATION_DISCOVERY},
+            {"entry_id": self.entry_id, "charge_point_id": charge_point_id},
+        )
+
+    # --- what a charge point is sent -----------------------------------------------------------
+
+    def _came_online(self, state: ChargePointState) -> None:
+        self._online.add(state.id)
+        self.hass.async_create_background_task(
+            self._configure(state.id), f"ev_v2g OCPP configure {state.id}"
+        )
+
+    async def _configure(self, charge_point_id: str) -> None:
+        """The site's ceiling, the fallback limit, the residents' tags, then a fresh status."""
+        try:
+            commands = self.central.charge_point(charge_point_id)
+            await self._send_ceiling(charge_point_id)
+            await commands.set_limit(
+                0,
+                self.fallback_a(),
+                ProfilePurpose.TX_DEFAULT,
+                valid_to=None,
+                stack_level=0,
+            )
+            tags = self.accepted_tags()
+            await commands.send_local_list(tags, _list_version(tags))
+            await commands.trigger("StatusNotification")
+        except StationError as err:
+            _LOGGER.warning("Charge point %s could not be configured: %s", charge_point_id, err)
+
+    async def _send_ceiling(self, charge_point_id: str, *, again: bool = True) -> None:
+        """ChargePointMaxProfile: the site's limit, at most what the connectors can take."""
+        links = self.links.get(charge_point_id, ())
+        limit = self.hub.sharing.site_limit_a
+        most = sum(link.station.capabilities.max_current_a for link in links)
+        ceiling = min(limit, most) if links else limit
+        if not again and self._ceilings.get(charge_point_id) == ceiling:
+            return
+        # Noted before it goes out: a change meanwhile does not send the same ceiling again.
+        self._ceilings[charge_point_id] = ceiling
+        try:
+            await self.central.charge_point(charge_point_id).set_limit(
+                0, ceiling, ProfilePurpose.CHARGE_POINT_MAX, valid_to=None, stack_level=0
+            )
+        except StationError:
+            self._ceilings.pop(charge_point_id, None)
+            raise
+
+    def fallback_a(self) -> float:
+        """What each connector may draw when our limits lapse: an equal share of the supply."""
+        count = max(len(self.hub.links), 1)
+        return float(int(self.hub.site.supply_limit_a / count * 10) / 10)
+
+    def _sharing_changed(self) -> None:
+        """The site's limit changed: every connected charge point gets the new ceiling."""
+        limit = self.hub.sharing.site_limit_a
+        if limit == self._site_limit_a:
+            return
+        self._site_limit_a = limit
+        for charge_point_id in self._online:
+            self.hass.async_create_background_task(
+                self._ceiling(charge_point_id),
+                f"ev_v2g OCPP ceiling {charge_point_id}",
+                eager_start=False,  # not N sends inside the caller's service call
+            )
+
+    async def _ceiling(self, charge_point_id: str) -> None:
+        try:
+            await self._send_ceiling(charge_point_id, again=False)
+        except StationError as err:
+            _LOGGER.warning("Charge point %s kept its old ceiling: %s", charge_point_id, err)
+
+    def _describe_device(self, state: ChargePointState) -> None:
+        """Show what the charge point says it is on its device."""
+        registry = dr.async_get(self.hass)
+        subentry = self.subentries.get(state.id)
+        device = async_site_device(self.hass, self.entry_id, subentry or "")
+        info = state.info
+        if device is None or (
+            device.manufacturer,
+            device.model_id,
+            device.sw_version,
+            device.serial_number,
+        ) == (info.vendor, info.model, info.firmware_version, info.serial_number):
+            return
+        registry.async_update_device(
+            device.id,
+            manufacturer=info.vendor,
+            model_id=info.model,
+            sw_version=info.firmware_version,
+            serial_number=info.serial_number,
+        )
+
+
+def _list_version(tags: list[str]) -> int:
+    """A local list version that changes when the list does (OCPP wants a positive integer)."""
+    return zlib.crc32("\n".join(sorted(tags)).encode()) % 2_000_000_000 + 1
+
+
+def is_ocpp(data: Mapping[str, Any]) -> bool:
+    """Whether a station subentry is an OCPP charge point."""
+    return data.get(CONF_PROTOCOL) == PROTOCOL_OCPP

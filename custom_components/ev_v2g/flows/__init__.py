@@ -1,0 +1,1 @@
+"""Subentry and options flows: stations (CoAP, OCPP, discovery), residents, the site's options."""

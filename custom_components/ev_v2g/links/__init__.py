@@ -1,0 +1,1 @@
+"""Glue between one station's transport and its Station model: CoAP, OCPP, leases, settling."""

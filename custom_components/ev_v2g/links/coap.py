@@ -1,0 +1,216 @@
+"""Glue between one CoAP station's transport and its Station model.
+
+Decodes notifications into telemetry, keeps the life cycle in step with contact, logs each
+problem once, and sends commands with a lease that is refreshed before it expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+
+from ..core.meter import EnergyMeter, Reading
+from ..core.records import EndReason, Session
+from ..core.resident import Resident
+from ..core.station import Capabilities, Station, Transition
+from ..transport.coap.client import CoapStationClient, Response
+from ..transport.coap.observer import StationObserver
+from ..transport.coap.payloads import (
+    PayloadError,
+    decode_regulator,
+    decode_senml,
+    decode_switch,
+    decode_vehicle,
+)
+from ..transport.errors import StationRefusedError
+from .lease import SetpointLease
+from .settle import running_session, settle_sessions
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class CoapStationLink:
+    """Keeps a Station in step with its CoAP station and carries commands to it."""
+
+    def __init__(self, station: Station, client: CoapStationClient) -> None:
+        """Link a station model to its client; call start() to begin observing."""
+        self.station = station
+        self.client = client
+        self.observer = StationObserver(client, self._notified, self._found, self._lost)
+        self.lease = SetpointLease(station, self._send_setpoint)
+        self.pending_session: tuple[Session, Resident | None] | None = None
+        """A session the ledger had open when Home Assistant stopped; settled at first contact."""
+        self.owner: Resident | None = None
+        """The station's owner: a session found running with none on record is theirs."""
+        self._problems: set[tuple[str, str]] = set()
+        self._ever_found = False
+        self._decoders: dict[str, Callable[[Response], bool]] = {
+            "current": self._on_current,
+            "energy": self._on_energy,
+            "vehicle": self._on_vehicle,
+            "switch": self._on_switch,
+            "regulator": self._on_regulator,
+        }
+
+    def start(self) -> None:
+        """Begin observing the station."""
+        self.observer.start()
+
+    @property
+    def desired_setpoint_a(self) -> float | None:
+        """The setpoint we want at the station (its lease is kept renewed)."""
+        return self.lease.desired_setpoint_a
+
+    @property
+    def connected(self) -> bool:
+        """Whether the station answers its observations."""
+        return self.observer.connected
+
+    async def stop(self) -> None:
+        """Stop observing and renewing."""
+        await self.lease.stop()
+        await self.observer.stop()
+
+    # --- notifications -------------------------------------------------------------------------
+
+    def _notified(self, resource: str, result: Response | StationRefusedError) -> None:
+        if isinstance(result, StationRefusedError):
+            self._problem(resource, "refused", str(result))
+            return
+        try:
+            changed = self._decoders[resource](result)
+        except PayloadError as err:
+            self._problem(resource, "payload", str(err))
+            return
+        self._problems = {p for p in self._problems if p[0] != resource}
+        if self.station.available:
+            self.station.observe_current()
+        if changed:
+            self.station.notify()
+
+    def _problem(self, resource: str, kind: str, reason: str) -> None:
+        """Log a problem once until the resource behaves again."""
+        if (resource, kind) not in self._problems:
+            self._problems.add((resource, kind))
+            _LOGGER.warning("%s: ignored /%s: %s", self.station.name, resource, reason)
+
+    def _on_current(self, response: Response) -> bool:
+        values = decode_senml(response.payload, response.content_format)
+        if "current" not in values:
+            raise PayloadError("SenML pack lacks 'current'")
+        telemetry = self.station.telemetry
+        before = (telemetry.current_a, telemetry.voltage_v, telemetry.power_w)
+        telemetry.current_a = values["current"]
+        telemetry.voltage_v = values.get("voltage", telemetry.voltage_v)
+        telemetry.power_w = values.get("power", telemetry.power_w)
+        return before != (telemetry.current_a, telemetry.voltage_v, telemetry.power_w)
+
+    def _on_energy(self, response: Response) -> bool:
+        values = decode_senml(response.payload, response.content_format)
+        changed = False
+        for name, meter in (
+            ("energy_import", self.station.energy_import),
+            ("energy_export", self.station.energy_export),
+        ):
+            if name in values:
+                changed |= self._meter(name, meter, values[name])
+        return changed
+
+    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
+        before = meter.total_wh
+        outcome = meter.update(raw_wh)
+        if outcome is Reading.BACKWARDS:
+            raise PayloadError(f"{name} stepped back to {raw_wh} Wh from {meter.last_raw_wh} Wh")
+        if outcome is Reading.INVALID:
+            raise PayloadError(f"{name} is not a valid counter: {raw_wh}")
+        if outcome is Reading.RESET:
+            _LOGGER.info("%s: %s counter restarted from zero", self.station.name, name)
+        return meter.total_wh != before
+
+    def _on_vehicle(self, response: Response) -> bool:
+        vehicle = decode_vehicle(response.payload, response.content_format)
+        telemetry = self.station.telemetry
+        before = (telemetry.plugged, telemetry.soc, telemetry.vehicle_v2g)
+        telemetry.plugged, telemetry.soc = vehicle.plugged, vehicle.soc
+        telemetry.vehicle_v2g = vehicle.v2g
+        return before != (telemetry.plugged, telemetry.soc, telemetry.vehicle_v2g)
+
+    def _on_switch(self, response: Response) -> bool:
+        on = decode_switch(response.payload, response.content_format)
+        before = self.station.telemetry.switch_on
+        self.station.telemetry.switch_on = on
+        if not on and self.station.can(Transition.DISABLE) and self.station.session:
+            # The relay was opened at the station itself: the session is over.
+            self.station.disable(EndReason.STATION)
+        return before != on
+
+    def _on_regulator(self, response: Response) -> bool:
+        regulator = decode_regulator(response.payload, response.content_format)
+        telemetry = self.station.telemetry
+        before = (telemetry.setpoint_a, telemetry.setpoint_until, self.station.capabilities)
+        telemetry.setpoint_a = regulator.setpoint_a
+        telemetry.setpoint_until = regulator.until
+        telemetry.fallback_a = regulator.fallback_a
+        configured = self.station.capabilities
+        self.station.capabilities = Capabilities(
+            min_current_a=max(configured.min_current_a, regulator.min_a),
+            max_current_a=min(configured.max_current_a, regulator.max_a),
+            max_discharge_a=regulator.max_discharge_a,
+            phases=configured.phases,
+        )
+        return before != (telemetry.setpoint_a, telemetry.setpoint_until, self.station.capabilities)
+
+    # --- contact -------------------------------------------------------------------------------
+
+    def _found(self) -> None:
+        station = self.station
+        if self._ever_found:
+            _LOGGER.info("%s is back in contact", station.name)
+        first = not self._ever_found
+        self._ever_found = True
+        station.connect()
+        if first:
+            self._settle_sessions()
+        station.notify()
+        self.lease.renew_soon()
+
+    def _settle_sessions(self) -> None:
+        """At first contact: a session found running with none on record is the owner's."""
+        pending, self.pending_session = self.pending_session, None
+        owner = self.owner
+        settle_sessions(
+            self.station, pending, lambda: (running_session(self.station.key, owner), owner)
+        )
+
+    def _lost(self, reason: str) -> None:
+        _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
+        # While out of contact the station may restart: its next lower counter is a reset.
+        self.station.energy_import.restart_suspected = True
+        self.station.energy_export.restart_suspected = True
+        if self.station.can(Transition.CONTACT_LOST):
+            self.station.contact_lost()
+        self.station.notify()
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def set_switch(self, on: bool, resident: Resident | None = None) -> None:
+        """Close or open the relay; raises StationError if the station refuses or is gone.
+
+        A CoAP station has no notion of who charges: `resident` is for the ledger only.
+        """
+        reported = await self.client.set_switch(on)
+        if reported != self.station.telemetry.switch_on:
+            self.station.telemetry.switch_on = reported
+
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
+        """Send a setpoint with a lease and keep it renewed (see SetpointLease.set)."""
+        await self.lease.set(setpoint_a, unless=unless)
+
+    async def _send_setpoint(self, setpoint_a: float, until: int) -> None:
+        regulator = await self.client.set_setpoint(setpoint_a, until)
+        telemetry = self.station.telemetry
+        telemetry.setpoint_a = regulator.setpoint_a if regulator else setpoint_a
+        telemetry.setpoint_until = until
+        self.station.notify()

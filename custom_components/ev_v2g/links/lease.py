@@ -1,0 +1,90 @@
+"""A station's setpoint with a lease: sent one at a time, renewed before the station drops it.
+
+Both kinds of station fall back by themselves when a lease ends (CoAP `until`, OCPP `validTo`),
+so a silent Home Assistant cannot leave a car at a high current. While we are here, the lease of
+the setpoint we want is renewed before it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import logging
+import time
+
+from ..const import SETPOINT_LEASE, SETPOINT_REFRESH_MARGIN
+from ..core.station import Station
+from ..transport.errors import StationError
+
+_LOGGER = logging.getLogger(__name__)
+
+type SendSetpoint = Callable[[float, int], Awaitable[None]]
+"""Deliver a setpoint (A) valid until an epoch second; raises StationError."""
+
+
+class SetpointLease:
+    """The setpoint wanted at one station, and the renewal of its lease."""
+
+    def __init__(self, station: Station, send: SendSetpoint) -> None:
+        """Lease setpoints to `station` through `send`."""
+        self.station = station
+        self.desired_setpoint_a: float | None = None
+        self._send = send
+        self._lock = asyncio.Lock()
+        self._refresh: asyncio.TimerHandle | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def set(self, setpoint_a: float, *, unless: Callable[[], bool] | None = None) -> None:
+        """Send a setpoint with a lease and keep it renewed.
+
+        Setpoints go out one at a time, in the order they were asked for, so an older one never
+        overtakes a newer one. `unless` is asked when this one's turn comes: the allocator's
+        setpoint is dropped if the user took the station over while it waited behind the user's
+        own command.
+        """
+        async with self._lock:
+            if unless is not None and unless():
+                return
+            await self._deliver(setpoint_a)
+
+    async def _deliver(self, setpoint_a: float) -> None:
+        await self._send(setpoint_a, int(time.time()) + SETPOINT_LEASE)
+        self.desired_setpoint_a = setpoint_a
+        self._schedule(SETPOINT_LEASE - SETPOINT_REFRESH_MARGIN)
+
+    def renew_soon(self) -> None:
+        """Renew now (contact is back: the station may have dropped our setpoint)."""
+        if self.desired_setpoint_a is not None:
+            self._schedule(0)
+
+    async def stop(self) -> None:
+        """Stop renewing."""
+        if self._refresh is not None:
+            self._refresh.cancel()
+            self._refresh = None
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+
+    def _schedule(self, delay: float) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+        self._refresh = asyncio.get_running_loop().call_later(delay, self._start_refresh)
+
+    def _start_refresh(self) -> None:
+        self._refresh = None
+        self._refreshing = asyncio.get_running_loop().create_task(self._renew())
+
+    async def _renew(self) -> None:
+        """Renew the lease of the setpoint wanted when our turn comes, not when we were started.
+
+        A setpoint asked for while this waited for the lock replaces the one to renew.
+        """
+        try:
+            async with self._lock:
+                if self.desired_setpoint_a is None or not self.station.available:
+                    return
+                await self._deliver(self.desired_setpoint_a)
+        except StationError as err:
+            _LOGGER.debug("%s: setpoint renewal failed: %s", self.station.name, err)
+            self._schedule(SETPOINT_REFRESH_MARGIN / 4)

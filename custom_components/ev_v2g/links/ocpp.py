@@ -1,0 +1,267 @@
+"""Glue between one connector of an OCPP charge point and its Station model.
+
+The central system keeps what each charge point reports (transport/ocpp/model.py); this link
+reconciles its station with it: contact, telemetry, meters, and the transactions started or
+ended at the charge point. Commands go the other way: the charging switch is RemoteStart /
+RemoteStop (1.6) or RequestStart / RequestStop (2.0.1) with the session's real id tag, and the
+current limit a charging profile that always carries a validTo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+from typing import TYPE_CHECKING
+
+from ..core.meter import EnergyMeter, Reading
+from ..core.records import Authorization, AuthorizationKind, EndReason
+from ..core.resident import Resident
+from ..core.station import Station, Transition
+from ..transport.ocpp.model import (
+    ChargePointState,
+    ConnectorState,
+    ProfilePurpose,
+    StopReason,
+    Transaction,
+)
+from .lease import SetpointLease
+from .settle import Pending, running_session, settle_sessions
+
+if TYPE_CHECKING:
+    from ..transport.ocpp.central import CentralSystem
+
+_LOGGER = logging.getLogger(__name__)
+
+# Sent when a session has no resident with a tag (an administrator's or automation's start).
+CENTRAL_ID_TAG = "EV_V2G"
+
+_END_REASONS = {
+    StopReason.LOCAL: EndReason.STATION,
+    StopReason.REMOTE: EndReason.STOPPED,
+    StopReason.EV_DISCONNECTED: EndReason.UNPLUGGED,
+    StopReason.OTHER: EndReason.STATION,
+}
+
+
+def id_tag_of(resident: Resident | None) -> str:
+    """The id tag a remote start names: the resident's first tag, else the central system's."""
+    if resident is not None and resident.id_tags:
+        return resident.id_tags[0]
+    return CENTRAL_ID_TAG
+
+
+class OcppStationLink:
+    """Keeps a Station in step with one connector of a charge point and carries commands to it."""
+
+    def __init__(
+        self,
+        station: Station,
+        central: CentralSystem,
+        charge_point_id: str,
+        connector: int,
+        resident_of_tag: Callable[[str], Resident | None],
+    ) -> None:
+        """Link a station model to connector `connector` of charge point `charge_point_id`."""
+        self.station = station
+        self.central = central
+        self.charge_point_id = charge_point_id
+        self.connector = connector
+        self.lease = SetpointLease(station, self._send_setpoint)
+        self.pending_session: Pending | None = None
+        """A session the ledger had open when Home Assistant stopped; settled at first contact."""
+        self.owner: Resident | None = None
+        """The station's owner: a session found running with no tag of a resident is theirs."""
+        self._resident_of_tag = resident_of_tag
+        self._ever_found = False
+        self._remote_start = False
+        self._problem: str | None = None
+
+    @property
+    def desired_setpoint_a(self) -> float | None:
+        """The setpoint we want at the connector (its validTo is kept renewed)."""
+        return self.lease.desired_setpoint_a
+
+    @property
+    def connected(self) -> bool:
+        """Whether the charge point is connected and heard from."""
+        state = self.central.states.get(self.charge_point_id)
+        return state is not None and state.online
+
+    def start(self) -> None:
+        """Take the charge point's state as it is now (it may have stayed connected)."""
+        # A charge point's register is its lifetime counter: a lower value is never a restart
+        # we could not see, it is a stale reading.
+        self.station.energy_import.restart_suspected = False
+        self.station.energy_export.restart_suspected = False
+        if (state := self.central.states.get(self.charge_point_id)) is not None:
+            self.update(state)
+
+    async def stop(self) -> None:
+        """Stop renewing the limit."""
+        await self.lease.stop()
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def update(self, state: ChargePointState) -> None:
+        """Reconcile the station with what the charge point reported."""
+        station = self.station
+        connector = state.connectors.get(self.connector) or ConnectorState(connector=self.connector)
+        changed = self._telemetry(connector)
+        if state.online and not station.available:
+            self._found()
+            changed = True
+        elif not state.online and station.available:
+            self._lost()
+            changed = True
+        if (ended := connector.take_ended()) is not None:
+            changed |= self._ended(ended.reason)
+        if station.available and connector.transaction is not None:
+            changed |= self._started(connector.transaction)
+        if station.available:
+            before = station.state
+            station.observe_current()
+            changed |= station.state is not before
+        if changed:
+            station.notify()
+
+    def _telemetry(self, connector: ConnectorState) -> bool:
+        telemetry = self.station.telemetry
+        before = (
+            telemetry.plugged,
+            telemetry.current_a,
+            telemetry.power_w,
+            telemetry.voltage_v,
+            telemetry.soc,
+            telemetry.switch_on,
+        )
+        telemetry.plugged = connector.plugged
+        telemetry.current_a = _or(connector.current_a, telemetry.current_a)
+        telemetry.power_w = _or(connector.power_w, telemetry.power_w)
+        telemetry.voltage_v = _or(connector.voltage_v, telemetry.voltage_v)
+        telemetry.soc = telemetry.soc if connector.soc is None else round(connector.soc)
+        telemetry.switch_on = connector.transaction is not None
+        if connector.transaction is None and connector.status is not None:
+            # Nothing flows outside a transaction, whatever the last sample said.
+            telemetry.current_a = telemetry.power_w = 0.0
+        changed = before != (
+            telemetry.plugged,
+            telemetry.current_a,
+            telemetry.power_w,
+            telemetry.voltage_v,
+            telemetry.soc,
+            telemetry.switch_on,
+        )
+        for name, meter, raw in (
+            ("import", self.station.energy_import, connector.energy_import_wh),
+            ("export", self.station.energy_export, connector.energy_export_wh),
+        ):
+            if raw is not None and raw != meter.last_raw_wh:
+                changed |= self._meter(name, meter, raw)
+        return changed
+
+    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
+        before = meter.total_wh
+        outcome = meter.update(raw_wh)
+        if outcome in (Reading.BACKWARDS, Reading.INVALID):
+            self._log_once(f"energy {name} register {raw_wh} Wh ignored ({outcome.value})")
+        elif outcome is Reading.RESET:
+            _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
+        return meter.total_wh != before
+
+    def _log_once(self, problem: str) -> None:
+        if problem != self._problem:
+            self._problem = problem
+            _LOGGER.warning("%s: %s", self.station.name, problem)
+
+    def _found(self) -> None:
+        station = self.station
+        if self._ever_found:
+            _LOGGER.info("%s is back in contact", station.name)
+        first = not self._ever_found
+        self._ever_found = True
+        station.connect()
+        if first:
+            pending, self.pending_session = self.pending_session, None
+            settle_sessions(station, pending, self._found_running)
+        self.lease.renew_soon()
+
+    def _found_running(self) -> Pending:
+        """A transaction we have no session for: its tag's resident's, else the owner's."""
+        state = self.central.states[self.charge_point_id]
+        transaction = state.connectors[self.connector].transaction
+        tag = None if transaction is None else transaction.id_tag
+        resident = (self._resident_of_tag(tag) if tag else None) or self.owner
+        authorization = None
+        if tag:
+            authorization = Authorization(kind=AuthorizationKind.ID_TAG, by=tag, id_tag=tag)
+        return running_session(self.station.key, resident, authorization), resident
+
+    def _lost(self) -> None:
+        _LOGGER.warning(
+            "%s is unavailable: charge point %s offline", self.station.name, self.charge_point_id
+        )
+        self.station.contact_lost()
+
+    def _ended(self, reason: StopReason) -> bool:
+        station = self.station
+        if station.session is None or not station.can(Transition.DISABLE):
+            return False
+        station.disable(_END_REASONS[reason])
+        return True
+
+    def _started(self, transaction: Transaction) -> bool:
+        """A transaction started at the charge point (a card): the session of its tag."""
+        station = self.station
+        if self._remote_start or not station.can(Transition.ENABLE):
+            return False
+        tag = transaction.id_tag
+        resident = self._resident_of_tag(tag) if tag else None
+        by = tag or "charge point"
+        authorization = Authorization(kind=AuthorizationKind.ID_TAG, by=by, id_tag=tag)
+        station.enable(running_session(station.key, resident, authorization), resident)
+        return True
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def set_switch(self, on: bool, resident: Resident | None = None) -> None:
+        """Start a transaction with the resident's tag, or stop the running one.
+
+        Raises StationError if the charge point refuses, does not answer or is not connected.
+        """
+        commands = self.central.charge_point(self.charge_point_id)
+        if not on:
+            state = self.central.states[self.charge_point_id].connector(self.connector)
+            if state.transaction is not None:
+                await commands.remote_stop(self.connector)
+            return
+        self._remote_start = True
+        try:
+            await commands.remote_start(self.connector, id_tag_of(resident))
+        finally:
+            self._remote_start = False
+
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
+        """Send a limit with a validTo and keep it renewed (see SetpointLease.set)."""
+        await self.lease.set(setpoint_a, unless=unless)
+
+    async def _send_setpoint(self, setpoint_a: float, until: int) -> None:
+        """TxProfile while a transaction runs, else TxDefaultProfile; both end at `until`."""
+        state = self.central.states[self.charge_point_id].connector(self.connector)
+        purpose = ProfilePurpose.TX if state.transaction is not None else ProfilePurpose.TX_DEFAULT
+        await self.central.charge_point(self.charge_point_id).set_limit(
+            self.connector,
+            max(setpoint_a, 0.0),
+            purpose,
+            valid_to=until,
+            phases=self.station.capabilities.phases,
+        )
+        telemetry = self.station.telemetry
+        telemetry.setpoint_a = setpoint_a
+        telemetry.setpoint_until = until
+        self.station.notify()
+
+
+def _or(value: float | None, default: float | None) -> float | None:
+    return default if value is None else value

@@ -1,0 +1,1 @@
+"""The site's services: demand response, sessions and statements."""

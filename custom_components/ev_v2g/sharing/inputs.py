@@ -1,0 +1,138 @@
+"""What power sharing takes in: the site's options, the DR request, and each station's demand.
+
+A station's demand is what the allocator needs of it now: capabilities, session, resident and,
+for a station out of contact or in manual control, the budget it is counted at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..const import (
+    CONF_LOAD_KIND,
+    CONF_LOAD_SENSOR,
+    CONF_MAX_ACTIVE,
+    CONF_POLICY,
+    CONF_ROTATION_PERIOD,
+    CONF_SAFE_LIMIT,
+    DEFAULT_ROTATION_PERIOD,
+    LOAD_NON_EV,
+)
+from ..core.allocation import DemandResponse, DemandResponseMode, Policy, StationDemand
+from ..core.station import Station, StationState
+
+
+class SetpointTarget(Protocol):
+    """What power sharing needs of a station link, whatever its protocol."""
+
+    station: Station
+
+    @property
+    def desired_setpoint_a(self) -> float | None:
+        """The setpoint last delivered and kept (None before the first)."""
+
+    async def set_setpoint(
+        self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
+    ) -> None:
+        """Send a setpoint (with a lease the link keeps refreshed).
+
+        `unless`, asked when the setpoint's turn to go out comes, drops it if true.
+        """
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharingOptions:
+    """The site options that shape sharing."""
+
+    supply_limit_a: float
+    phases: int
+    voltage_v: float
+    policy: Policy = Policy.FAIR_SHARE
+    max_active: int | None = None
+    rotation_period_s: float = DEFAULT_ROTATION_PERIOD * 60.0
+    load_sensor: str | None = None
+    load_kind: str = LOAD_NON_EV
+    safe_limit_a: float = 0.0
+
+    @classmethod
+    def from_entry(
+        cls, supply_limit_a: float, phases: int, voltage_v: float, options: Mapping[str, Any]
+    ) -> SharingOptions:
+        """Build from the site's data and options."""
+        max_active = int(options.get(CONF_MAX_ACTIVE) or 0)
+        return cls(
+            supply_limit_a=supply_limit_a,
+            phases=phases,
+            voltage_v=voltage_v,
+            policy=Policy(options.get(CONF_POLICY, Policy.FAIR_SHARE)),
+            max_active=max_active or None,
+            rotation_period_s=float(options.get(CONF_ROTATION_PERIOD, DEFAULT_ROTATION_PERIOD))
+            * 60.0,
+            load_sensor=options.get(CONF_LOAD_SENSOR) or None,
+            load_kind=options.get(CONF_LOAD_KIND, LOAD_NON_EV),
+            safe_limit_a=float(options.get(CONF_SAFE_LIMIT, 0.0)),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemandResponseState:
+    """The demand-response request in force."""
+
+    request: DemandResponse = field(default_factory=DemandResponse)
+    until: float | None = None
+    """Unix time at which the request ends by itself; None = until cleared."""
+    source: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the grid asks anything of the site now."""
+        return self.request.mode is not DemandResponseMode.NORMAL
+
+
+def station_demand(
+    target: SetpointTarget, phases: frozenset[int], *, manual: bool, now: float
+) -> StationDemand:
+    """One station as the allocator sees it now."""
+    station = target.station
+    telemetry = station.telemetry
+    resident = station.resident
+    fixed: float | None = None
+    if not station.available:
+        fixed = reserved_a(target, now)
+    elif manual:
+        fixed = target.desired_setpoint_a
+        if fixed is None:
+            fixed = telemetry.setpoint_a or 0.0
+    caps = station.capabilities
+    return StationDemand(
+        key=station.key,
+        phases=phases,
+        min_a=caps.min_current_a,
+        max_a=caps.max_current_a,
+        max_discharge_a=0.0 if telemetry.vehicle_v2g is False else caps.max_discharge_a,
+        wants_charge=station.available
+        and station.state in (StationState.ENABLED, StationState.CHARGING)
+        and telemetry.plugged is not False,
+        session_start=station.session_started_at,
+        priority=resident.priority if resident else 0,
+        v2g_opt_in=resident.v2g_opt_in if resident else False,
+        soc=telemetry.soc,
+        reserve_soc=resident.reserve_soc if resident else 100.0,
+        session_net_wh=station.session_net_wh,
+        fixed_a=fixed,
+    )
+
+
+def reserved_a(target: SetpointTarget, now: float) -> float:
+    """The budget kept for a station out of contact: what it may still be drawing."""
+    station = target.station
+    telemetry = station.telemetry
+    if station.state is StationState.INITIALIZED:
+        return station.capabilities.max_current_a
+    if telemetry.setpoint_until is not None and telemetry.setpoint_until > now:
+        return max(target.desired_setpoint_a or 0.0, telemetry.setpoint_a or 0.0, 0.0)
+    if telemetry.fallback_a is None:
+        return station.capabilities.max_current_a
+    return max(telemetry.fallback_a, 0.0)

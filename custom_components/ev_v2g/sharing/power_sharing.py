@@ -1,0 +1,291 @@
+"""Power sharing of a site: stations, limits and demand response in, setpoints on the stations.
+
+Runs the pure allocator when one of its inputs changes (changes within 50 ms are taken together),
+sends only the setpoints that changed, to all stations at once, and wakes itself when a rotation
+is due, a demand-response request ends or the budget kept for a silent station expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import partial
+import logging
+import time
+
+from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL, LOAD_GRID_IMPORT
+from ..core.allocation import (
+    Allocation,
+    DemandResponse,
+    DemandResponseMode,
+    Rotation,
+    SiteLimits,
+    StationDemand,
+    allocate,
+)
+from ..transport.errors import StationError
+from .inputs import DemandResponseState, SetpointTarget, SharingOptions, station_demand
+
+_LOGGER = logging.getLogger(__name__)
+
+# After a setpoint could not be delivered, try again this much later.
+RETRY_DELAY = 5.0
+
+
+class PowerSharing:
+    """Keeps a site's stations within its supply and carries out demand response."""
+
+    def __init__(
+        self,
+        options: SharingOptions,
+        targets: Mapping[str, SetpointTarget],
+        supply_phases: Mapping[str, frozenset[int]],
+    ) -> None:
+        """Share `options`' supply across `targets`; call start() to begin."""
+        self.options = options
+        self.targets = targets
+        self.supply_phases = supply_phases
+        self.site_limit_a = options.supply_limit_a
+        self.measured_load_w: float | None = None
+        self.demand_response = DemandResponseState()
+        self.demand_response_power_w = 0.0
+        """Power used when the demand-response mode is picked by hand (limit or discharge)."""
+        self.control_modes: dict[str, str] = {}
+        self.allocation: Allocation | None = None
+        self.site_power_w = 0.0
+        self.on_allocation_changed: Callable[[Allocation], None] | None = None
+        self.on_demand_response: Callable[[DemandResponseState], None] | None = None
+        self._rotation = Rotation()
+        self._signatures: dict[str, StationDemand] = {}
+        self._power: dict[str, float] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._pending: asyncio.TimerHandle | None = None
+        self._wake: asyncio.TimerHandle | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._dirty = False
+        self._failed: set[str] = set()
+
+    # --- life -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Follow every station and allocate once."""
+        for key, target in self.targets.items():
+            self._unsubscribe.append(
+                target.station.add_listener(partial(self._station_changed, key))
+            )
+        self.trigger()
+
+    async def stop(self) -> None:
+        """Stop following stations and cancel pending work."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        for handle in (self._pending, self._wake):
+            if handle is not None:
+                handle.cancel()
+        self._pending = self._wake = None
+        if self._running is not None:
+            self._running.cancel()
+            await asyncio.gather(self._running, return_exceptions=True)
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener when a site value changes; returns a function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # --- inputs ---------------------------------------------------------------------------------
+
+    def _station_changed(self, key: str) -> None:
+        station = self.targets[key].station
+        power = (station.telemetry.power_w or 0.0) if station.available else 0.0
+        previous_power = self._power.get(key, 0.0)
+        if power != previous_power:
+            self._power[key] = power
+            self.site_power_w += power - previous_power
+            self._notify()
+        demand = self.demand_of(key, time.time())
+        # The allocator only asks whether a session has energy to give back, not how much.
+        signature = replace(demand, session_net_wh=float(demand.session_net_wh > 0))
+        if self._signatures.get(key) != signature:
+            self._signatures[key] = signature
+            self.trigger()
+
+    def set_site_limit(self, limit_a: float) -> None:
+        """Change the site's current limit (at most the supply limit)."""
+        self.site_limit_a = min(limit_a, self.options.supply_limit_a)
+        self._changed()
+
+    def set_measured_load(self, watts: float | None) -> None:
+        """The load sensor's value in W; None when unknown (the safe limit applies)."""
+        if watts != self.measured_load_w:
+            self.measured_load_w = watts
+            self._changed()
+
+    def set_options(self, options: SharingOptions) -> None:
+        """Apply changed site options without restarting anything."""
+        self.options = options
+        self.site_limit_a = min(self.site_limit_a, options.supply_limit_a)
+        self._changed()
+
+    def set_control_mode(self, key: str, mode: str) -> None:
+        """`coordinated` (the allocator decides) or `manual` (the user's setpoint is kept)."""
+        if self.control_modes.get(key) != mode:
+            self.control_modes[key] = mode
+            self._station_changed(key)
+
+    def set_demand_response(
+        self,
+        mode: DemandResponseMode,
+        power_w: float = 0.0,
+        duration_s: float | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Carry out a demand-response request, until cleared or for `duration_s` seconds."""
+        until = time.time() + duration_s if duration_s else None
+        self.demand_response = DemandResponseState(
+            request=DemandResponse(mode=mode, power_w=power_w), until=until, source=source
+        )
+        if self.on_demand_response is not None:
+            self.on_demand_response(self.demand_response)
+        self._changed()
+
+    def set_demand_response_power(self, power_w: float) -> None:
+        """Change the power of hand-picked requests, and of the request in force."""
+        self.demand_response_power_w = power_w
+        state = self.demand_response
+        if state.request.mode in (DemandResponseMode.LIMIT, DemandResponseMode.DISCHARGE):
+            self.demand_response = replace(
+                state, request=DemandResponse(mode=state.request.mode, power_w=power_w)
+            )
+            if self.on_demand_response is not None:
+                self.on_demand_response(self.demand_response)
+        self._changed()
+
+    def clear_demand_response(self, source: str | None = None) -> None:
+        """Back to normal."""
+        if self.demand_response.active or self.demand_response.until is not None:
+            self.set_demand_response(DemandResponseMode.NORMAL, source=source)
+
+    def _changed(self) -> None:
+        self._notify()
+        self.trigger()
+
+    # --- what the allocator sees ----------------------------------------------------------------
+
+    def limits(self) -> tuple[float, ...]:
+        """Import current available to the stations on each phase."""
+        options = self.options
+        base = min(self.site_limit_a, options.supply_limit_a)
+        if options.load_sensor is not None:
+            if self.measured_load_w is None:
+                base = min(base, options.safe_limit_a)
+            else:
+                load_w = self.measured_load_w
+                if options.load_kind == LOAD_GRID_IMPORT:
+                    load_w -= self.site_power_w
+                base -= load_w / (options.voltage_v * options.phases)
+        return (max(base, 0.0),) * options.phases
+
+    def site_limits(self) -> SiteLimits:
+        """The supply and policy as the allocator takes them."""
+        return SiteLimits(
+            limit_a=self.limits(),
+            voltage_v=self.options.voltage_v,
+            policy=self.options.policy,
+            max_active=self.options.max_active,
+            rotation_period_s=self.options.rotation_period_s,
+        )
+
+    def demand_of(self, key: str, now: float) -> StationDemand:
+        """One station as the allocator sees it now."""
+        return station_demand(
+            self.targets[key],
+            self.supply_phases.get(key, frozenset({0})),
+            manual=self.control_modes.get(key) == CONTROL_MANUAL,
+            now=now,
+        )
+
+    # --- running the allocator -------------------------------------------------------------------
+
+    def trigger(self) -> None:
+        """Allocate soon, taking together whatever else changes meanwhile."""
+        if self._running is not None and not self._running.done():
+            self._dirty = True  # the run in progress schedules the next one when it ends
+        else:
+            self._schedule_run()
+
+    def _schedule_run(self) -> None:
+        if self._pending is None:
+            self._pending = asyncio.get_running_loop().call_later(
+                ALLOCATION_DEBOUNCE, self._start_run
+            )
+
+    def _start_run(self) -> None:
+        self._pending = None
+        self._running = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        self._dirty = False
+        now = time.time()
+        if self.demand_response.until is not None and now >= self.demand_response.until:
+            self.clear_demand_response(self.demand_response.source)
+        demands = [self.demand_of(key, now) for key in self.targets]
+        allocation = allocate(
+            self.site_limits(), self.demand_response.request, demands, now, self._rotation
+        )
+        self._rotation = allocation.rotation
+        previous, self.allocation = self.allocation, allocation
+        changes = [
+            (key, setpoint)
+            for key, setpoint in allocation.setpoints.items()
+            if self.targets[key].station.available
+            and self.targets[key].desired_setpoint_a != setpoint
+        ]
+        await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in changes))
+        if previous is None or _outcome(previous) != _outcome(allocation):
+            if self.on_allocation_changed is not None:
+                self.on_allocation_changed(allocation)
+            self._notify()
+        self._schedule_wake(allocation, demands, now)
+        if self._dirty:
+            self._schedule_run()
+
+    async def _send(self, key: str, setpoint_a: float) -> None:
+        target = self.targets[key]
+        try:
+            await target.set_setpoint(
+                setpoint_a, unless=lambda: self.control_modes.get(key) == CONTROL_MANUAL
+            )
+        except StationError as err:
+            if key not in self._failed:
+                _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)
+            self._failed.add(key)
+        else:
+            self._failed.discard(key)
+
+    def _schedule_wake(
+        self, allocation: Allocation, demands: list[StationDemand], now: float
+    ) -> None:
+        moments = [allocation.next_rotation_at, self.demand_response.until]
+        for demand in demands:
+            until = self.targets[demand.key].station.telemetry.setpoint_until
+            if demand.fixed_a is not None and until is not None and until > now:
+                moments.append(until)
+        if self._failed:
+            moments.append(now + RETRY_DELAY)
+        upcoming = [moment for moment in moments if moment is not None and moment > now]
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        if upcoming:
+            self._wake = asyncio.get_running_loop().call_later(min(upcoming) - now, self.trigger)
+
+
+def _outcome(allocation: Allocation) -> tuple[object, ...]:
+    return (dict(allocation.setpoints), allocation.active, allocation.queued)

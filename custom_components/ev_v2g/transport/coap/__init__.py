@@ -1,0 +1,1 @@
+"""CoAP transport: client, observations and payloads of the station contract."""

@@ -1,0 +1,209 @@
+"""CoAP client for ev_v2g stations: commands with bounded latency, and probing.
+
+One aiocoap context serves a whole site (UDP only). Commands are confirmable messages with a
+short retransmission tuning inside an asyncio timeout, so a dead station fails in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import ipaddress
+import logging
+
+import aiocoap
+import aiocoap.error
+from aiocoap.numbers.constants import TransportTuning
+
+from ..errors import StationError, StationRefusedError, StationUnreachableError
+from .payloads import (
+    CF_JSON,
+    REQUIRED_RESOURCE_TYPES,
+    PayloadError,
+    RegulatorState,
+    decode_regulator,
+    decode_switch,
+    encode_setpoint,
+    encode_switch,
+    resource_types,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5683
+COMMAND_TIMEOUT = 5.0
+
+
+class CommandTuning(TransportTuning):  # type: ignore[misc]
+    """Retransmit quickly and give up early: a command either lands in seconds or fails."""
+
+    ACK_TIMEOUT = 0.5
+    ACK_RANDOM_FACTOR = 1.2
+    MAX_RETRANSMIT = 3
+
+
+class NotAStationError(StationError):
+    """Something answers CoAP there, but it does not offer the ev_v2g resources."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """The parts of a CoAP response that decoders need."""
+
+    payload: bytes
+    content_format: int | None
+    max_age: int
+
+
+def base_uri(host: str, port: int) -> str:
+    """Return coap://host:port with IPv6 literals in brackets."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"coap://{host}:{port}"
+    if address.version == 6:
+        return f"coap://[{host}]:{port}"
+    return f"coap://{host}:{port}"
+
+
+async def create_context() -> aiocoap.Context:
+    """Create the site's client context (plain UDP, IPv4 and IPv6)."""
+    return await aiocoap.Context.create_client_context(transports=["udp6"])
+
+
+def to_response(message: aiocoap.Message, resource: str) -> Response:
+    """Turn a successful aiocoap message into a Response; raise StationRefusedError otherwise."""
+    if not message.code.is_successful():
+        diagnostic = message.payload.decode("utf-8", errors="replace")[:200]
+        raise StationRefusedError(resource, message.code.dotted, diagnostic)
+    content_format = message.opt.content_format
+    return Response(
+        payload=message.payload,
+        content_format=None if content_format is None else int(content_format),
+        max_age=int(message.opt.max_age if message.opt.max_age is not None else 60),
+    )
+
+
+class CoapStationClient:
+    """Commands and reads for one station through the site's shared context."""
+
+    def __init__(
+        self,
+        context: aiocoap.Context,
+        host: str,
+        port: int = DEFAULT_PORT,
+        *,
+        timeout: float = COMMAND_TIMEOUT,
+    ) -> None:
+        """Address one station."""
+        self.context = context
+        self.host = host
+        self.port = port
+        self.uri = base_uri(host, port)
+        self.timeout = timeout
+
+    async def request(
+        self,
+        resource: str,
+        code: aiocoap.Code = aiocoap.GET,
+        payload: bytes = b"",
+        content_format: int | None = None,
+    ) -> Response:
+        """Send one confirmable request and wait for its answer within the timeout."""
+        message = aiocoap.Message(
+            code=code,
+            uri=f"{self.uri}/{resource}",
+            payload=payload,
+            transport_tuning=CommandTuning(),
+        )
+        if content_format is not None:
+            message.opt.content_format = content_format
+        request = self.context.request(message)
+        try:
+            answer = await first_response(request, self.timeout)
+        except TimeoutError as err:
+            raise StationUnreachableError(f"{self.uri}/{resource}: no answer") from err
+        except aiocoap.error.Error as err:
+            raise StationUnreachableError(f"{self.uri}/{resource}: {err}") from err
+        return to_response(answer, resource)
+
+    async def resource_types(self) -> set[str]:
+        """Resource types the station lists in /.well-known/core."""
+        response = await self.request(".well-known/core")
+        return resource_types(response.payload.decode("utf-8", errors="replace"))
+
+    async def set_switch(self, on: bool) -> bool:
+        """Close or open the relay; return the state the station reports."""
+        response = await self.request("switch", aiocoap.PUT, encode_switch(on), CF_JSON)
+        if not response.payload:
+            return on
+        try:
+            return decode_switch(response.payload, response.content_format)
+        except PayloadError:
+            _LOGGER.debug("%s: /switch acknowledged without a readable state", self.uri)
+            return on
+
+    async def set_setpoint(self, setpoint_a: float, until: int | None) -> RegulatorState | None:
+        """Send a setpoint (negative = discharge) valid until `until` (unix seconds)."""
+        response = await self.request(
+            "regulator", aiocoap.PUT, encode_setpoint(setpoint_a, until), CF_JSON
+        )
+        try:
+            return decode_regulator(response.payload, response.content_format)
+        except PayloadError:
+            return None
+
+    async def get_regulator(self) -> RegulatorState:
+        """Read the setpoint and the station's current limits."""
+        response = await self.request("regulator")
+        try:
+            return decode_regulator(response.payload, response.content_format)
+        except PayloadError as err:
+            raise NotAStationError(f"{self.uri}/regulator: {err}") from err
+
+
+async def first_response(request: aiocoap.protocol.Request, within: float) -> aiocoap.Message:
+    """The first response to a request, within `within` seconds (else TimeoutError).
+
+    aiocoap 0.4.17 raises InvalidStateError in its receive path when an answer arrives for a
+    request whose response future was cancelled a moment before. So that future is never
+    cancelled here: it is shielded, and abandoned on timeout or cancellation.
+    """
+    try:
+        async with asyncio.timeout(within):
+            return await asyncio.shield(request.response)
+    except (TimeoutError, asyncio.CancelledError):
+        abandon(request)
+        raise
+
+
+def abandon(request: aiocoap.protocol.Request) -> None:
+    """Let a request finish unattended: a late answer ends its observation, an error is read."""
+
+    def finished(response: asyncio.Future[aiocoap.Message]) -> None:
+        if response.cancelled() or response.exception() is not None:
+            return
+        observation = request.observation
+        if observation is not None and not observation.cancelled:
+            observation.cancel()
+
+    request.response.add_done_callback(finished)
+
+
+async def probe_station(
+    host: str, port: int, *, answer_within: float = COMMAND_TIMEOUT
+) -> RegulatorState:
+    """Check that an ev_v2g station answers at host:port; return its regulator limits."""
+    context = await create_context()
+    try:
+        client = CoapStationClient(context, host, port, timeout=answer_within)
+        try:
+            found = await client.resource_types()
+        except StationRefusedError as err:
+            raise NotAStationError(str(err)) from err
+        missing = REQUIRED_RESOURCE_TYPES - found
+        if missing:
+            raise NotAStationError(f"{client.uri} lacks {', '.join(sorted(missing))}")
+        return await client.get_regulator()
+    finally:
+        await context.shutdown()

@@ -1,0 +1,167 @@
+"""Keep a station's CoAP observations alive and notice when the station goes silent.
+
+An aiocoap observation never fails when its server dies, so a watchdog declares contact lost
+when /current has sent nothing for 2 x Max-Age + 5 s, then re-registers with back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import logging
+import time
+
+import aiocoap
+import aiocoap.error
+
+from ..errors import StationError, StationRefusedError
+from .client import CoapStationClient, Response, first_response, to_response
+
+_LOGGER = logging.getLogger(__name__)
+
+OBSERVED = ("current", "energy", "vehicle", "switch", "regulator")
+HEARTBEAT = "current"
+WATCHDOG_GRACE = 5.0
+MAX_BACKOFF = 60.0
+
+type NotificationHandler = Callable[[str, Response | StationRefusedError], None]
+
+
+def silence_limit(max_age: float) -> float:
+    """How long /current may stay silent before contact counts as lost."""
+    return 2 * max_age + WATCHDOG_GRACE
+
+
+def _still_observing(request: aiocoap.protocol.Request) -> bool:
+    """Whether cancelling makes sense: aiocoap 0.4.17 trips over cancelling a failed request."""
+    response = request.response
+    if not response.done() or response.cancelled() or response.exception() is not None:
+        return False
+    return not request.observation.cancelled
+
+
+class StationObserver:
+    """Observations of one station, with a watchdog and re-registration."""
+
+    def __init__(
+        self,
+        client: CoapStationClient,
+        on_notification: NotificationHandler,
+        on_found: Callable[[], None],
+        on_lost: Callable[[str], None],
+        *,
+        first_backoff: float = 1.0,
+    ) -> None:
+        """Report notifications and changes of contact through the callbacks."""
+        self.client = client
+        self._on_notification = on_notification
+        self._on_found = on_found
+        self._on_lost = on_lost
+        self._first_backoff = first_backoff
+        self._task: asyncio.Task[None] | None = None
+        self._last_seen = 0.0
+        self._max_age = 60.0
+        self.connected = False
+        self._down_reported = False
+
+    def start(self) -> None:
+        """Begin observing in the background."""
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"ev_v2g observe {self.client.uri}"
+        )
+
+    async def stop(self) -> None:
+        """Cancel the observations and wait until they are gone."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self._first_backoff
+        while True:
+            reason = "no answer"
+            try:
+                reason = await self._observe_until_silent()
+            except StationError as err:
+                reason = str(err)
+            if self.connected or not self._down_reported:
+                # Once per outage, including a station that never answered since start-up.
+                if self.connected:
+                    backoff = self._first_backoff
+                self.connected = False
+                self._down_reported = True
+                self._on_lost(reason)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _observe_until_silent(self) -> str:
+        requests: list[aiocoap.protocol.Request] = []
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            for resource in OBSERVED:
+                request = self._register(resource)
+                requests.append(request)
+                first = await self._first_response(resource, request)
+                if first is None and resource == HEARTBEAT:
+                    raise StationError(f"{self.client.uri}/{resource} cannot be observed")
+                if first is not None:
+                    tasks.append(asyncio.create_task(self._follow(resource, request)))
+            self.connected = True
+            self._down_reported = False
+            self._on_found()
+            return await self._watch()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for request in requests:
+                if _still_observing(request):
+                    request.observation.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _register(self, resource: str) -> aiocoap.protocol.Request:
+        message = aiocoap.Message(code=aiocoap.GET, uri=f"{self.client.uri}/{resource}", observe=0)
+        return self.client.context.request(message)
+
+    async def _first_response(
+        self, resource: str, request: aiocoap.protocol.Request
+    ) -> Response | None:
+        try:
+            message = await first_response(request, self.client.timeout)
+        except TimeoutError as err:
+            raise StationError(f"{self.client.uri}/{resource}: no answer") from err
+        except aiocoap.error.Error as err:
+            raise StationError(f"{self.client.uri}/{resource}: {err}") from err
+        if resource == HEARTBEAT and message.code.is_successful() and message.opt.observe is None:
+            # Without notifications there is no heartbeat, so no way to tell contact.
+            raise StationError(f"{self.client.uri}/{resource} cannot be observed")
+        return self._deliver(resource, message)
+
+    async def _follow(self, resource: str, request: aiocoap.protocol.Request) -> None:
+        try:
+            async for message in request.observation:
+                self._deliver(resource, message)
+        except aiocoap.error.Error as err:
+            _LOGGER.debug("%s/%s observation ended: %s", self.client.uri, resource, err)
+
+    def _deliver(self, resource: str, message: aiocoap.Message) -> Response | None:
+        try:
+            response = to_response(message, resource)
+        except StationRefusedError as err:
+            self._on_notification(resource, err)
+            return None
+        if resource == HEARTBEAT:
+            self._last_seen = time.monotonic()
+            self._max_age = response.max_age
+        self._on_notification(resource, response)
+        return response
+
+    async def _watch(self) -> str:
+        while True:
+            deadline = self._last_seen + silence_limit(self._max_age)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return f"silent for {silence_limit(self._max_age):.0f} s"
+            await asyncio.sleep(remaining)
