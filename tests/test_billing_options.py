@@ -343,14 +343,14 @@ async def test_unchanged_ledger_is_not_checked(hass: HomeAssistant, site: MockCo
 async def test_price_change_applies_live(hass: HomeAssistant, billed_site: MockConfigEntry) -> None:
     """A new price, tariff or credit applies to the running site without a reload."""
     entry = billed_site
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     assert hub.book.price.price_now() == 0.2
     form = billing_form(price=0.42, credit_rate=0.07, full_power_w=100, full_minutes=10)
     result = await _submit(hass, entry, form)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is hub
+    assert entry.runtime_data.hub is hub
     assert hub.book.price.price_now() == 0.42
     assert hub.book.price.credit_rate == 0.07
 
@@ -359,7 +359,7 @@ async def test_price_change_applies_live(hass: HomeAssistant, billed_site: MockC
     result = await _submit(hass, entry, form | {"full_minutes": 10})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.runtime_data is hub
+    assert entry.runtime_data.hub is hub
     assert hub.book.price.price_now() == 0.61
 
 
@@ -368,14 +368,14 @@ async def test_first_billing_save_applies_live(
 ) -> None:
     """Saving billing with the default full-car rule on a fresh site does not reload it."""
     entry = init_integration
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     form = billing_form(price=0.42, full_power_w=100, full_minutes=10)
     result = await _submit(hass, entry, form)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.book.price.price_now() == 0.42
-    assert entry.runtime_data is hub
+    assert entry.runtime_data.hub is hub
 
 
 @pytest.mark.parametrize(("power", "minutes"), [(100, 5), (250, 10)])
@@ -391,7 +391,7 @@ async def test_full_charge_rule_change_reloads(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not old
-    assert old.links == {}
+    assert old.hub.links == {}
     assert (entry.options["full_power_w"], entry.options["full_minutes"]) == (power, minutes)
     assert entry.runtime_data.book.price.price_now() == 0.42
 

@@ -83,7 +83,7 @@ async def test_station_that_does_not_answer(
     hass: HomeAssistant, connected: MockConfigEntry, station_server: StationServer
 ) -> None:
     """A silent station: the command fails in bounded time with a translated error."""
-    link = next(iter(connected.runtime_data.links.values()))
+    link = next(iter(connected.runtime_data.hub.links.values()))
     link.client.timeout = 0.5
     await station_server.freeze()
     with pytest.raises(HomeAssistantError) as raised:

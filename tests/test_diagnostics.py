@@ -38,7 +38,7 @@ async def test_diagnostics_are_redacted(
     assert sharing["limits_a"] == [32.0]
     assert sharing["options"]["policy"] == "fair_share"
     assert sharing["demand_response"]["request"]["mode"] == "normal"
-    await wait_for(hass, lambda: init_integration.runtime_data.sharing.allocation is not None)
+    await wait_for(hass, lambda: init_integration.runtime_data.hub.sharing.allocation is not None)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert list(diagnostics["power_sharing"]["allocation"]["setpoints"].values()) == [0.0]
 

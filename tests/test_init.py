@@ -32,7 +32,7 @@ async def test_load_and_unload_leaves_nothing_behind(
     await wait_for(hass, lambda: state_of(hass, CONNECTED) == STATE_ON)
     assert entry.state is ConfigEntryState.LOADED
     assert len(_observation_tasks()) == 1
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED

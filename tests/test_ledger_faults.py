@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-import custom_components.ev_v2g as integration
+from custom_components.ev_v2g import runtime
 from custom_components.ev_v2g.bookkeeping import session_book
 from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED
 from custom_components.ev_v2g.core.ledger import Ledger
@@ -40,7 +40,7 @@ CONNECTED = "binary_sensor.bay_1_connectivity"
 @pytest.fixture(autouse=True)
 def quick_ledger(monkeypatch: pytest.MonkeyPatch) -> None:
     """A locked SQLite file fails in 0.1 s instead of 5; every change is a reading."""
-    monkeypatch.setattr(integration, "Ledger", partial(Ledger, busy_timeout_s=0.1))
+    monkeypatch.setattr(runtime, "Ledger", partial(Ledger, busy_timeout_s=0.1))
     monkeypatch.setattr(session_book, "READING_INTERVAL", 0)
 
 
@@ -70,7 +70,7 @@ async def site(hass: HomeAssistant, init_integration: MockConfigEntry) -> MockCo
 @pytest.fixture
 def lock(hass: HomeAssistant, site: MockConfigEntry) -> Iterator[sqlite3.Connection]:
     """Another process holding the site's SQLite ledger in an exclusive transaction."""
-    path = integration.default_ledger_url(hass, site.entry_id).removeprefix("sqlite:///")
+    path = runtime.default_ledger_url(hass, site.entry_id).removeprefix("sqlite:///")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     yield holder
@@ -106,7 +106,7 @@ async def test_locked_ledger_keeps_every_record_and_raises_a_repair(
     assert await writer.async_flush()
     assert not writer.queue
     assert issue(hass, site) is None
-    stations = site.runtime_data.stations
+    stations = site.runtime_data.hub.stations
     session_wh = sum(s.energy_import.total_wh or 0.0 for s in stations.values())
     rows = await usage(site)
     booked = sum(row.import_wh for row in rows if row.resident == "ben")

@@ -29,7 +29,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ev_v2g import default_ledger_url
 from custom_components.ev_v2g.bookkeeping import session_book
 from custom_components.ev_v2g.const import (
     DOMAIN,
@@ -39,6 +38,7 @@ from custom_components.ev_v2g.const import (
 )
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Session, Usage
+from custom_components.ev_v2g.runtime import default_ledger_url
 from hardware.station_sim import StationServer
 
 from .common import number_of, state_of, wait_for
@@ -129,7 +129,7 @@ async def switch(hass: HomeAssistant, service: str, context: Context | None = No
 
 async def charge_a_little(hass: HomeAssistant, entry: MockConfigEntry, wh: float = 1.0) -> None:
     """Let the car charge until the station's meter has moved by `wh`."""
-    meter = next(iter(entry.runtime_data.stations.values())).energy_import
+    meter = next(iter(entry.runtime_data.hub.stations.values())).energy_import
     start = meter.total_wh or 0.0
     await wait_for(
         hass, lambda: (meter.total_wh or 0.0) - start >= wh, within=10, what=f"{wh} Wh charged"
@@ -263,7 +263,7 @@ async def test_restart_mid_session_loses_and_doubles_nothing(
     session_id = hass.states.get(RESIDENT).attributes["session_id"]
     await charge_a_little(hass, site, wh=1.0)
     sim_at_start = sim.energy_import_wh - (
-        site.runtime_data.stations[next(iter(site.runtime_data.stations))].session_energy_wh or 0.0
+        site.runtime_data.hub.stations[next(iter(site.runtime_data.hub.stations))].session_energy_wh or 0.0
     )
 
     assert await hass.config_entries.async_unload(site.entry_id)
@@ -299,7 +299,7 @@ async def test_station_counter_reset_mid_session(
     sim = station_server.station
     await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
     await charge_a_little(hass, site, wh=1.0)
-    station = next(iter(site.runtime_data.stations.values()))
+    station = next(iter(site.runtime_data.hub.stations.values()))
     before = station.energy_import.total_wh or 0.0
     sim.energy_import_wh = 0.0
     await charge_a_little(hass, site, wh=1.0)

@@ -158,11 +158,11 @@ async def test_policy_select_applies_without_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Choosing a policy stores it in the options and applies it to the running hub."""
-    hub = init_integration.runtime_data
+    hub = init_integration.runtime_data.hub
     await _select(hass, POLICY, "fcfs")
     await hass.async_block_till_done()
     assert init_integration.options["policy"] == "fcfs"
-    assert init_integration.runtime_data is hub
+    assert init_integration.runtime_data.hub is hub
     assert hub.sharing.options.policy == "fcfs"
     assert state_of(hass, POLICY) == "fcfs"
 
@@ -200,7 +200,7 @@ async def test_restart_restores_limit_mode_and_demand_response(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    sharing = mock_config_entry.runtime_data.sharing
+    sharing = mock_config_entry.runtime_data.hub.sharing
     assert sharing.site_limit_a == 20
     assert sharing.demand_response.request.mode == "limit"
     assert sharing.demand_response.request.power_w == 4000

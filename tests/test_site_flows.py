@@ -172,13 +172,13 @@ async def test_options_apply_live_without_reload(
 ) -> None:
     """Policy, max active, rotation, load kind and safe limit apply to the running hub."""
     entry = init_integration
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     assert hub.sharing.options.policy is Policy.FAIR_SHARE
     result = await _options(hass, entry, options_form())
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is hub
+    assert entry.runtime_data.hub is hub
     assert hub.links
     options = hub.sharing.options
     assert (options.policy, options.max_active, options.rotation_period_s) == (Policy.FCFS, 2, 900)
@@ -198,16 +198,16 @@ async def test_load_sensor_option_reloads(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not old
-    assert old.links == {}
-    sharing = entry.runtime_data.sharing
+    assert old.hub.links == {}
+    sharing = entry.runtime_data.hub.sharing
     assert (sharing.options.load_sensor, sharing.options.safe_limit_a) == (LOAD, 8.0)
     assert sharing.measured_load_w == 2500.0
     await _options(hass, entry, options_form(safe_limit_a=8))
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.sharing is not sharing
-    assert entry.runtime_data.sharing.options.load_sensor is None
-    assert entry.runtime_data.sharing.measured_load_w is None
+    assert entry.runtime_data.hub.sharing is not sharing
+    assert entry.runtime_data.hub.sharing.options.load_sensor is None
+    assert entry.runtime_data.hub.sharing.measured_load_w is None
 
 
 async def test_create_resident(hass: HomeAssistant, site: MockConfigEntry) -> None:

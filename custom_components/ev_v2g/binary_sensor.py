@@ -57,7 +57,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the site's demand-response flag and the binary sensors of every station."""
-    async_add_entities([DemandResponseActive(entry.runtime_data, entry, DEMAND_RESPONSE_ACTIVE)])
+    async_add_entities(
+        [DemandResponseActive(entry.runtime_data.hub, entry, DEMAND_RESPONSE_ACTIVE)]
+    )
     add_station_entities(entry, async_add_entities, StationBinarySensor, BINARY_SENSORS)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType
 
 from .const import DOMAIN
 from .core.resident import Resident
-from .runtime import EvV2gConfigEntry
 from .site_config import StationSetup
 
 MANUFACTURER = "ev_v2g"
@@ -65,7 +65,7 @@ def async_site_device(hass: HomeAssistant, entry_id: str, key: str) -> dr.Device
 @callback
 def async_register_devices(
     hass: HomeAssistant,
-    entry: EvV2gConfigEntry,
+    entry: ConfigEntry[Any],
     setups: Mapping[str, StationSetup],
     residents: Mapping[str, Resident],
 ) -> set[str]:
@@ -116,3 +116,16 @@ def async_register_devices(
             entry_type=DeviceEntryType.SERVICE,
         )
     return set(parents)
+
+
+@callback
+def async_remove_stale_devices(hass: HomeAssistant, entry_id: str, known: set[str]) -> None:
+    """Remove the site's devices whose identifier is not `known` (e.g. a connector now gone).
+
+    A removed subentry takes its devices along; fewer connectors on a charge point do not.
+    """
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        keys = {key for domain, key in device.identifiers if domain == DOMAIN}
+        if keys and not keys & known:
+            registry.async_remove_device(device.id)  # the site's devices are its own only

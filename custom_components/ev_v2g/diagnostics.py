@@ -34,7 +34,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EvV2gConfigEntry
 ) -> dict[str, Any]:
     """Site configuration and every station's live state."""
-    hub = entry.runtime_data
+    runtime = entry.runtime_data
+    hub = runtime.hub
     stations = {
         key: {
             "config": async_redact_data(dict(entry.subentries[subentry_of(key)].data), TO_REDACT),
@@ -59,7 +60,7 @@ async def async_get_config_entry_diagnostics(
         "demand_response": asdict(sharing.demand_response),
         "allocation": None if allocation is None else asdict(allocation),
     }
-    writer = hub.book.writer
+    writer = runtime.writer
     ledger = {
         "schema_version": writer.ledger.schema_version,
         "queued_records": len(writer.queue),
@@ -72,7 +73,7 @@ async def async_get_config_entry_diagnostics(
             "stations": stations,
             "residents": len(hub.residents),
             "power_sharing": power_sharing,
-            "ocpp": None if hub.ocpp is None else hub.ocpp.diagnostics(),
+            "ocpp": None if runtime.charge_points is None else runtime.charge_points.diagnostics(),
             "ledger": ledger,
         },
         TO_REDACT,

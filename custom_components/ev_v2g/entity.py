@@ -96,7 +96,7 @@ def add_station_entities[DescriptionT: EntityDescription](
     descriptions: Iterable[DescriptionT],
 ) -> None:
     """Add one entity per description to every station, each under its station's subentry."""
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     for key, setup in hub.setups.items():
         async_add_entities(
             (entity_class(hub, entry.entry_id, key, description) for description in descriptions),

@@ -23,7 +23,6 @@ type StationLink = CoapStationLink | OcppStationLink
 
 if TYPE_CHECKING:
     from .bookkeeping.session_book import SessionBook
-    from .charge_points.site import OcppSite
     from .transport.ocpp.central import CentralSystem
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,18 +46,10 @@ class SiteHub:
         self.site = site
         self.book = book
         """The site's ledger bookkeeping."""
-        self.closed = False
-        """Set once the stations are stopped and the ledger closed (at unload or HA stop)."""
-        self.reloading = False
-        """Set when a change to the site's structure schedules its reload."""
-        self.ocpp: OcppSite | None = None
-        """The site's OCPP charge points and the central system they connect to."""
         self.residents: dict[str, Resident] = dict(residents or {})
         self.links: dict[str, StationLink] = {}
         self.setups: dict[str, StationSetup] = {}
         self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
-        self.structure: Any = None
-        """What the site was set up from; a change to it needs a reload."""
         self._context: aiocoap.Context | None = None
 
     @property

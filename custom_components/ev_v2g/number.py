@@ -78,7 +78,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the site's numbers and the current-limit number of every station."""
     async_add_entities(
-        SiteNumber(entry.runtime_data, entry, description) for description in SITE_NUMBERS
+        SiteNumber(entry.runtime_data.hub, entry, description) for description in SITE_NUMBERS
     )
     add_station_entities(entry, async_add_entities, CurrentLimitNumber, (CURRENT_LIMIT,))
 

@@ -45,7 +45,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the site's selects and the control-mode select of every station."""
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     async_add_entities(
         [
             AllocationPolicySelect(hub, entry, ALLOCATION_POLICY),

@@ -197,9 +197,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the site's sensors and those of every station."""
     async_add_entities(
-        SiteSensor(entry.runtime_data, entry, description) for description in SITE_SENSORS
+        SiteSensor(entry.runtime_data.hub, entry, description) for description in SITE_SENSORS
     )
-    hub = entry.runtime_data
+    hub = entry.runtime_data.hub
     names = sorted(resident.name for resident in hub.residents.values())
     session_resident = StationSensorDescription(
         key="session_resident",

@@ -30,7 +30,7 @@ async def _charging(hass: HomeAssistant, charger: SimulatedChargePoint) -> None:
 
 
 def _session(site: MockConfigEntry):  # type: ignore[no-untyped-def]
-    return next(iter(site.runtime_data.stations.values())).session
+    return next(iter(site.runtime_data.hub.stations.values())).session
 
 
 async def test_restart_resumes_the_session_without_counting_twice(
@@ -47,7 +47,7 @@ async def test_restart_resumes_the_session_without_counting_twice(
     )
     before = _session(site)
     meter_start = before.import_start_wh
-    at_stop = next(iter(site.runtime_data.stations.values())).energy_import.total_wh
+    at_stop = next(iter(site.runtime_data.hub.stations.values())).energy_import.total_wh
     assert await hass.config_entries.async_unload(site.entry_id)
     await wait_for(hass, lambda: not charger.connected, what="disconnected")
     await asyncio.sleep(0.6)  # the car charges on; meter values queue at the charge point
@@ -61,8 +61,8 @@ async def test_restart_resumes_the_session_without_counting_twice(
     assert after.id == before.id
     assert after.import_start_wh == meter_start
     await charger.meter_now(1)
-    station = next(iter(site.runtime_data.stations.values()))
-    reported = site.runtime_data.ocpp.central.states["cp-1"].connectors[1]
+    station = next(iter(site.runtime_data.hub.stations.values()))
+    reported = site.runtime_data.charge_points.central.states["cp-1"].connectors[1]
     await wait_for(
         hass,
         lambda: station.energy_import.last_raw_wh == reported.energy_import_wh,
@@ -79,18 +79,18 @@ async def test_reload_keeps_every_connection(
 ) -> None:
     """A change that reloads the site (a new resident) does not disconnect the charge points."""
     await _charging(hass, charger)
-    connection = site.runtime_data.ocpp.central._connections["cp-1"]
+    connection = site.runtime_data.charge_points.central._connections["cp-1"]
     hass.config_entries.async_update_entry(site, title="Garage 2")
     await hass.async_block_till_done()
     await wait_for(
         hass,
-        lambda: site.state is ConfigEntryState.LOADED and site.runtime_data.ocpp is not None,
+        lambda: site.state is ConfigEntryState.LOADED and site.runtime_data.charge_points is not None,
         what="reloaded",
     )
     await wait_for(
         hass, lambda: state_of(hass, "sensor.charger_state") == "charging", what="charging"
     )
-    assert site.runtime_data.ocpp.central._connections["cp-1"] is connection
+    assert site.runtime_data.charge_points.central._connections["cp-1"] is connection
     assert charger.connected
 
 
@@ -192,7 +192,7 @@ async def test_a_command_to_a_charger_that_went_away(
     hass: HomeAssistant, site: MockConfigEntry, charger: SimulatedChargePoint
 ) -> None:
     """The socket is gone when a command goes out: a translated error saying so."""
-    hub = site.runtime_data
+    hub = site.runtime_data.hub
     key = next(iter(hub.links))
     await charger.disconnect()
     await wait_for(hass, lambda: not hub.links[key].connected, what="offline")

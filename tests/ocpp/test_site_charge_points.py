@@ -156,7 +156,7 @@ async def test_fewer_connectors_leave_no_stale_devices(
         site, subentry, data={**subentry.data, "connectors": 1}
     )
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: site.runtime_data.ocpp is not None, what="reloaded")
+    await wait_for(hass, lambda: site.runtime_data.charge_points is not None, what="reloaded")
     for connector in (1, 2):
         key = f"{subentry.subentry_id}_connector_{connector}"
         assert registry.async_get_device(identifiers={(DOMAIN, key)}) is None

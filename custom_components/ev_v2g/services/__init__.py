@@ -1,1 +1,15 @@
-"""The site's services: demand response, sessions and statements."""
+"""The site's services: demand response, sessions and statements (registered once, in async_setup)."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+
+from .demand_response import async_setup_demand_response_services
+from .sessions import async_setup_session_services
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every service of the integration; each names the site it acts on."""
+    async_setup_demand_response_services(hass)
+    async_setup_session_services(hass)

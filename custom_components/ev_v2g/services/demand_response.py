@@ -65,7 +65,7 @@ def _source(call: ServiceCall) -> str:
 
 
 @callback
-def async_setup_services(hass: HomeAssistant) -> None:
+def async_setup_demand_response_services(hass: HomeAssistant) -> None:
     """Register the site services."""
 
     async def set_demand_response(call: ServiceCall) -> None:
@@ -79,7 +79,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 translation_placeholders={"mode": mode.value},
             )
         duration: timedelta | None = call.data.get(ATTR_DURATION)
-        entry.runtime_data.sharing.set_demand_response(
+        entry.runtime_data.hub.sharing.set_demand_response(
             mode,
             power_w=(power_kw or 0.0) * 1000,
             duration_s=duration.total_seconds() if duration else None,
@@ -87,7 +87,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
 
     async def clear_demand_response(call: ServiceCall) -> None:
-        site_entry(hass, call).runtime_data.sharing.clear_demand_response(_source(call))
+        site_entry(hass, call).runtime_data.hub.sharing.clear_demand_response(_source(call))
 
     hass.services.async_register(
         DOMAIN,

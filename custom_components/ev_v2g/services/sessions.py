@@ -73,8 +73,8 @@ def _station(hass: HomeAssistant, device_id: str) -> tuple[SiteHub, str]:
         entry: EvV2gConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
             continue
-        if found := keys & entry.runtime_data.stations.keys():
-            return entry.runtime_data, found.pop()
+        if found := keys & entry.runtime_data.hub.stations.keys():
+            return entry.runtime_data.hub, found.pop()
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="station_not_found",
@@ -135,7 +135,7 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
 
     async def get_statement(call: ServiceCall) -> ServiceResponse:
         entry = site_entry(hass, call)
-        hub = entry.runtime_data
+        hub = entry.runtime_data.hub
         start, end = _period(call.data.get(ATTR_PERIOD))
         shared = SharedCosts(
             amount=float(call.data.get(ATTR_SHARED_COSTS, entry.options.get(CONF_SHARED_COSTS, 0))),
@@ -157,7 +157,7 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
 
     async def assign_session(call: ServiceCall) -> None:
         entry = site_entry(hass, call)
-        hub = entry.runtime_data
+        hub = entry.runtime_data.hub
         wanted = call.data.get(ATTR_RESIDENT)
         resident = _resident(hass, hub, wanted) if wanted else None
         assignment = Assignment(
