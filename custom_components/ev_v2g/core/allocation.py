@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 import math
 
-from .discharge import split_discharge
+from .discharge import DischargingCar, split_discharge
 from .filling import fill_equally
 
 # Setpoints are sent in tenths of an ampere: import is rounded down, so rounding never adds load.
@@ -140,7 +140,12 @@ def allocate(
     mode = demand_response.mode
     discharge_w = 0.0
     if mode is DemandResponseMode.DISCHARGE:
-        discharging = split_discharge(coordinated, demand_response.power_w, site.voltage_v, loads)
+        cars = (
+            DischargingCar(key=s.key, min_a=s.min_a, max_discharge_a=s.max_discharge_a)
+            for s in coordinated
+            if s.may_discharge
+        )
+        discharging = split_discharge(cars, demand_response.power_w, site.voltage_v, loads)
         setpoints.update(discharging)
         discharge_w = sum(
             -amps * site.voltage_v * len(loads[s.key])

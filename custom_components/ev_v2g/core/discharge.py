@@ -6,15 +6,21 @@ car's minimum fits in the request, the cars able to give the most are used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from .allocation import StationDemand
+
+@dataclass(frozen=True, kw_only=True)
+class DischargingCar:
+    """A car that may give energy back: its station and the current range it may discharge at."""
+
+    key: str
+    min_a: float
+    max_discharge_a: float
 
 
 def split_discharge(
-    coordinated: list[StationDemand],
+    cars: Iterable[DischargingCar],
     power_w: float,
     voltage_v: float,
     loads: Mapping[str, frozenset[int]],
@@ -24,15 +30,14 @@ def split_discharge(
     Cars are taken in order of the most they can give; one whose minimum no longer fits is left
     out, so the delivery falls short of the request by less than one car's minimum at most.
     """
-    candidates: list[tuple[StationDemand, float, float]] = []
-    for station in coordinated:
-        if station.may_discharge:
-            watts_per_a = voltage_v * len(loads[station.key])
-            candidates.append(
-                (station, station.min_a * watts_per_a, station.max_discharge_a * watts_per_a)
-            )
+    candidates: list[tuple[DischargingCar, float, float]] = []
+    for station in cars:
+        watts_per_a = voltage_v * len(loads[station.key])
+        candidates.append(
+            (station, station.min_a * watts_per_a, station.max_discharge_a * watts_per_a)
+        )
     candidates.sort(key=lambda c: (-c[2], c[1], c[0].key))
-    chosen: list[tuple[StationDemand, float, float]] = []
+    chosen: list[tuple[DischargingCar, float, float]] = []
     lowest = highest = 0.0
     target = max(power_w, 0.0)
     for candidate in candidates:
@@ -49,7 +54,7 @@ def split_discharge(
     return setpoints
 
 
-def _level(chosen: list[tuple[StationDemand, float, float]], total: float) -> float:
+def _level(chosen: list[tuple[DischargingCar, float, float]], total: float) -> float:
     """The common power level λ with Σ clamp(λ, low, high) = total (an equal split in watts)."""
     if not chosen:
         return 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import functools
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from .frames import call_error
 from .lib import (
@@ -25,9 +25,33 @@ from .lib import (
     snake_to_camel_case,
     validate_payload_now,
 )
+from .ratelimit import RateLimitedLog
+from .session import ChargePointSession
 
-if TYPE_CHECKING:
-    from .connection import OcppConnection
+
+class CallTarget(Protocol):
+    """What answering a CALL needs of a connection (OcppConnection is one)."""
+
+    id: str
+    session: ChargePointSession
+    log: RateLimitedLog
+    route_map: dict[str, dict[str, Any]]
+
+    @property
+    def known_actions(self) -> frozenset[str]:
+        """Every action of the version: one without a handler is NotSupported, not NotImplemented."""
+
+    @property
+    def error_codes(self) -> dict[str, str]:
+        """The library's error codes in the version's own spelling."""
+
+    @property
+    def ocpp_version(self) -> str:
+        """The OCPP version the connection speaks (`1.6` or `2.0.1`)."""
+
+    async def send_frame(self, message: str) -> None:
+        """Send one frame to the charge point."""
+
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -41,7 +65,7 @@ def handles(action: str) -> Callable[[_Method], _Method]:
 
     def decorator(method: _Method) -> _Method:
         @functools.wraps(method)
-        def handler(self: OcppConnection, **payload: Any) -> Any:
+        def handler(self: CallTarget, **payload: Any) -> Any:
             try:
                 return method(self, **payload)
             finally:
@@ -52,7 +76,7 @@ def handles(action: str) -> Callable[[_Method], _Method]:
     return decorator
 
 
-async def answer_call(connection: OcppConnection, msg: Any) -> None:
+async def answer_call(connection: CallTarget, msg: Any) -> None:
     """Answer one CALL with its CALLRESULT or a CALLERROR."""
     action: str = msg.action
     handlers = connection.route_map.get(action)
