@@ -263,7 +263,8 @@ async def test_restart_mid_session_loses_and_doubles_nothing(
     session_id = hass.states.get(RESIDENT).attributes["session_id"]
     await charge_a_little(hass, site, wh=1.0)
     sim_at_start = sim.energy_import_wh - (
-        site.runtime_data.hub.stations[next(iter(site.runtime_data.hub.stations))].session_energy_wh or 0.0
+        site.runtime_data.hub.stations[next(iter(site.runtime_data.hub.stations))].session_energy_wh
+        or 0.0
     )
 
     assert await hass.config_entries.async_unload(site.entry_id)

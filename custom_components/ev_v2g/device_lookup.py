@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
-from .station_keys import subentry_of
+from .site_config import subentry_of
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_ALLOWED_TAGS, CONF_LEDGER_URL, CONF_OCPP_CERTFILE, CONF_OCPP_KEYFILE
 from .runtime import EvV2gConfigEntry
-from .station_keys import subentry_of
+from .site_config import subentry_of
 
 TO_REDACT = {
     CONF_HOST,

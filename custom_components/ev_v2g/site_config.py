@@ -31,7 +31,19 @@ from .const import (
 from .core.resident import Resident
 from .core.station import Capabilities, Station
 from .sharing.inputs import SharingOptions
-from .station_keys import connector_key
+
+# A station's key is its subentry's id, or one per connector of a multi-connector charge point.
+CONNECTOR_SEPARATOR = "_connector_"
+
+
+def connector_key(subentry: str, connector: int) -> str:
+    """The station key of one connector of a charge point with several."""
+    return f"{subentry}{CONNECTOR_SEPARATOR}{connector}"
+
+
+def subentry_of(station_key: str) -> str:
+    """The station subentry a station key belongs to."""
+    return station_key.split(CONNECTOR_SEPARATOR, 1)[0]
 
 
 @dataclass(frozen=True, kw_only=True)

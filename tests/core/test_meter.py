@@ -7,13 +7,13 @@ import math
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.ev_v2g.core.meter import RESET_CEILING_WH, EnergyMeter, Reading
+from custom_components.ev_v2g.core.meter import RESET_CEILING_WH, EnergyMeter, MeterVerdict
 
 
 def meter_at(raw_wh: float) -> EnergyMeter:
     """A meter that has seen one reading."""
     meter = EnergyMeter()
-    assert meter.update(raw_wh) is Reading.ACCEPTED
+    assert meter.update(raw_wh) is MeterVerdict.ACCEPTED
     return meter
 
 
@@ -28,7 +28,7 @@ def test_new_meter_knows_nothing() -> None:
 def test_first_reading_sets_the_total() -> None:
     """The lifetime total starts at the station's counter."""
     meter = EnergyMeter()
-    assert meter.update(12_345.0) is Reading.ACCEPTED
+    assert meter.update(12_345.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 12_345.0
     assert meter.last_raw_wh == 12_345.0
 
@@ -36,24 +36,24 @@ def test_first_reading_sets_the_total() -> None:
 def test_first_reading_keeps_a_restored_total() -> None:
     """A total restored from storage continues from the first reading it sees."""
     meter = EnergyMeter(total_wh=50_000.0)
-    assert meter.update(300.0) is Reading.ACCEPTED
+    assert meter.update(300.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 50_000.0
-    assert meter.update(450.0) is Reading.ACCEPTED
+    assert meter.update(450.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 50_150.0
 
 
 def test_first_reading_clears_a_suspected_restart() -> None:
     """A first reading has nothing to compare with: it is simply accepted."""
     meter = EnergyMeter(restart_suspected=True)
-    assert meter.update(5_000.0) is Reading.ACCEPTED
+    assert meter.update(5_000.0) is MeterVerdict.ACCEPTED
     assert not meter.restart_suspected
 
 
 def test_increases_add_the_difference() -> None:
     """Each reading adds what the counter moved by."""
     meter = meter_at(1000.0)
-    assert meter.update(1250.5) is Reading.ACCEPTED
-    assert meter.update(2000.0) is Reading.ACCEPTED
+    assert meter.update(1250.5) is MeterVerdict.ACCEPTED
+    assert meter.update(2000.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 2000.0
     assert meter.last_raw_wh == 2000.0
 
@@ -62,7 +62,7 @@ def test_equal_readings_add_nothing() -> None:
     """A repeated reading (a heartbeat, a replay) is accepted and counts zero."""
     meter = meter_at(1000.0)
     for _ in range(3):
-        assert meter.update(1000.0) is Reading.ACCEPTED
+        assert meter.update(1000.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 1000.0
 
 
@@ -72,7 +72,7 @@ def test_invalid_readings_are_rejected(raw_wh: float, restart_suspected: bool) -
     """NaN, infinities and negatives change nothing, not even a suspected restart."""
     meter = meter_at(1000.0)
     meter.restart_suspected = restart_suspected
-    assert meter.update(raw_wh) is Reading.INVALID
+    assert meter.update(raw_wh) is MeterVerdict.INVALID
     assert meter.total_wh == 1000.0
     assert meter.last_raw_wh == 1000.0
     assert meter.restart_suspected is restart_suspected
@@ -82,7 +82,7 @@ def test_invalid_readings_are_rejected(raw_wh: float, restart_suspected: bool) -
 def test_invalid_first_reading_leaves_the_meter_empty(raw_wh: float) -> None:
     """A meter whose first reading is bad still knows nothing."""
     meter = EnergyMeter()
-    assert meter.update(raw_wh) is Reading.INVALID
+    assert meter.update(raw_wh) is MeterVerdict.INVALID
     assert meter.total_wh is None
     assert meter.last_raw_wh is None
 
@@ -91,11 +91,11 @@ def test_invalid_first_reading_leaves_the_meter_empty(raw_wh: float) -> None:
 def test_backwards_step_is_rejected(raw_wh: float) -> None:
     """A counter going back, above the reset ceiling and without a restart, is refused."""
     meter = meter_at(2000.0)
-    assert meter.update(raw_wh) is Reading.BACKWARDS
+    assert meter.update(raw_wh) is MeterVerdict.BACKWARDS
     assert meter.total_wh == 2000.0
     assert meter.last_raw_wh == 2000.0
     # The next sane reading counts from where the meter really was.
-    assert meter.update(2100.0) is Reading.ACCEPTED
+    assert meter.update(2100.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 2100.0
 
 
@@ -103,10 +103,10 @@ def test_backwards_step_is_rejected(raw_wh: float) -> None:
 def test_low_reading_is_a_reset(raw_wh: float) -> None:
     """Below the reset ceiling a step back is a station restart: all of it is new energy."""
     meter = meter_at(2000.0)
-    assert meter.update(raw_wh) is Reading.RESET
+    assert meter.update(raw_wh) is MeterVerdict.RESET
     assert meter.total_wh == 2000.0 + raw_wh
     assert meter.last_raw_wh == raw_wh
-    assert meter.update(raw_wh + 10.0) is Reading.ACCEPTED
+    assert meter.update(raw_wh + 10.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 2010.0 + raw_wh
 
 
@@ -114,10 +114,10 @@ def test_suspected_restart_accepts_any_step_back() -> None:
     """After contact came back, a step back of any size is a reset, once."""
     meter = meter_at(10_000.0)
     meter.restart_suspected = True
-    assert meter.update(5_000.0) is Reading.RESET
+    assert meter.update(5_000.0) is MeterVerdict.RESET
     assert meter.total_wh == 15_000.0
     assert not meter.restart_suspected
-    assert meter.update(4_000.0) is Reading.BACKWARDS
+    assert meter.update(4_000.0) is MeterVerdict.BACKWARDS
     assert meter.total_wh == 15_000.0
 
 
@@ -125,9 +125,9 @@ def test_suspected_restart_cleared_by_a_normal_reading() -> None:
     """No restart after all: the next reading is normal and the suspicion is dropped."""
     meter = meter_at(10_000.0)
     meter.restart_suspected = True
-    assert meter.update(10_500.0) is Reading.ACCEPTED
+    assert meter.update(10_500.0) is MeterVerdict.ACCEPTED
     assert not meter.restart_suspected
-    assert meter.update(5_000.0) is Reading.BACKWARDS
+    assert meter.update(5_000.0) is MeterVerdict.BACKWARDS
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -172,8 +172,8 @@ def test_total_is_the_sum_of_every_life(lives: list[list[float]], data: st.DataO
             meter.restart_suspected = True
         for raw_wh in life:
             if data.draw(st.booleans(), label="junk before"):
-                assert meter.update(data.draw(JUNK, label="junk")) is Reading.INVALID
-            assert meter.update(raw_wh) in (Reading.ACCEPTED, Reading.RESET)
+                assert meter.update(data.draw(JUNK, label="junk")) is MeterVerdict.INVALID
+            assert meter.update(raw_wh) in (MeterVerdict.ACCEPTED, MeterVerdict.RESET)
             assert meter.total_wh is not None
             assert meter.total_wh >= previous_total
             previous_total = meter.total_wh
@@ -205,7 +205,7 @@ def test_total_never_decreases(events: list[float | str]) -> None:
         before, last = meter.total_wh, meter.last_raw_wh
         outcome = meter.update(event)
         after = meter.total_wh
-        if outcome in (Reading.INVALID, Reading.BACKWARDS):
+        if outcome in (MeterVerdict.INVALID, MeterVerdict.BACKWARDS):
             assert (after, meter.last_raw_wh) == (before, last)
             continue
         assert after is not None
@@ -213,7 +213,7 @@ def test_total_never_decreases(events: list[float | str]) -> None:
         assert meter.last_raw_wh == event
         if before is None:
             assert after == event
-        elif outcome is Reading.RESET:
+        elif outcome is MeterVerdict.RESET:
             assert last is not None
             assert event < last
             assert after == before + event

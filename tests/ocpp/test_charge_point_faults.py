@@ -84,7 +84,9 @@ async def test_reload_keeps_every_connection(
     await hass.async_block_till_done()
     await wait_for(
         hass,
-        lambda: site.state is ConfigEntryState.LOADED and site.runtime_data.charge_points is not None,
+        lambda: (
+            site.state is ConfigEntryState.LOADED and site.runtime_data.charge_points is not None
+        ),
         what="reloaded",
     )
     await wait_for(

@@ -14,7 +14,7 @@ import math
 RESET_CEILING_WH = 100.0
 
 
-class Reading(StrEnum):
+class MeterVerdict(StrEnum):
     """What the meter made of a raw reading."""
 
     ACCEPTED = "accepted"
@@ -31,24 +31,24 @@ class EnergyMeter:
     last_raw_wh: float | None = None
     restart_suspected: bool = False
 
-    def update(self, raw_wh: float) -> Reading:
+    def update(self, raw_wh: float) -> MeterVerdict:
         """Take a raw counter reading; the total only moves forward."""
         if not math.isfinite(raw_wh) or raw_wh < 0:
-            return Reading.INVALID
+            return MeterVerdict.INVALID
         if self.last_raw_wh is None or self.total_wh is None:
             self.total_wh = raw_wh if self.total_wh is None else self.total_wh
             self.last_raw_wh = raw_wh
             self.restart_suspected = False
-            return Reading.ACCEPTED
+            return MeterVerdict.ACCEPTED
         if raw_wh >= self.last_raw_wh:
             self.total_wh += raw_wh - self.last_raw_wh
             self.last_raw_wh = raw_wh
             self.restart_suspected = False
-            return Reading.ACCEPTED
+            return MeterVerdict.ACCEPTED
         if self.restart_suspected or raw_wh < RESET_CEILING_WH:
             # The station restarted: everything it counted since then is new energy.
             self.total_wh += raw_wh
             self.last_raw_wh = raw_wh
             self.restart_suspected = False
-            return Reading.RESET
-        return Reading.BACKWARDS
+            return MeterVerdict.RESET
+        return MeterVerdict.BACKWARDS

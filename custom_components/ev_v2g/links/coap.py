@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import logging
 
-from ..core.meter import EnergyMeter, Reading
+from ..core.meter import EnergyMeter, MeterVerdict
 from ..core.records import EndReason, Session
 from ..core.resident import Resident
 from ..core.station import Capabilities, Station, Transition
@@ -119,11 +119,11 @@ class CoapStationLink:
     def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
         before = meter.total_wh
         outcome = meter.update(raw_wh)
-        if outcome is Reading.BACKWARDS:
+        if outcome is MeterVerdict.BACKWARDS:
             raise PayloadError(f"{name} stepped back to {raw_wh} Wh from {meter.last_raw_wh} Wh")
-        if outcome is Reading.INVALID:
+        if outcome is MeterVerdict.INVALID:
             raise PayloadError(f"{name} is not a valid counter: {raw_wh}")
-        if outcome is Reading.RESET:
+        if outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: %s counter restarted from zero", self.station.name, name)
         return meter.total_wh != before
 

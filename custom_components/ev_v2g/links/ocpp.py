@@ -13,7 +13,7 @@ from collections.abc import Callable
 import logging
 from typing import TYPE_CHECKING
 
-from ..core.meter import EnergyMeter, Reading
+from ..core.meter import EnergyMeter, MeterVerdict
 from ..core.records import Authorization, AuthorizationKind, EndReason
 from ..core.resident import Resident
 from ..core.station import Station, Transition
@@ -162,9 +162,9 @@ class OcppStationLink:
     def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
         before = meter.total_wh
         outcome = meter.update(raw_wh)
-        if outcome in (Reading.BACKWARDS, Reading.INVALID):
+        if outcome in (MeterVerdict.BACKWARDS, MeterVerdict.INVALID):
             self._log_once(f"energy {name} register {raw_wh} Wh ignored ({outcome.value})")
-        elif outcome is Reading.RESET:
+        elif outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
         return meter.total_wh != before
 

@@ -264,7 +264,7 @@ def test_a_reboot_is_counted_once_by_the_integrations_meter(
     settings: dict[str, Any], hal: SimulatedHal
 ) -> None:
     """ev_v2g's EnergyMeter adds the energy before and after a reboot, nothing twice."""
-    from custom_components.ev_v2g.core.meter import EnergyMeter, Reading
+    from custom_components.ev_v2g.core.meter import EnergyMeter, MeterVerdict
 
     ha_meter = EnergyMeter()
     firmware = Firmware(hal, settings, CALIBRATION)
@@ -280,5 +280,5 @@ def test_a_reboot_is_counted_once_by_the_integrations_meter(
     rebooted.hal.advance(60)
     rebooted.step()
     after = rebooted.station.energy.import_mj / meter.MJ_PER_WH
-    assert ha_meter.update(after) == Reading.RESET
+    assert ha_meter.update(after) == MeterVerdict.RESET
     assert ha_meter.total_wh == pytest.approx(before + after)

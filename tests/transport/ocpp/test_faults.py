@@ -16,7 +16,7 @@ from custom_components.ev_v2g.transport.ocpp import (
     CommandTimeoutError,
     NotConnectedError,
 )
-from custom_components.ev_v2g.transport.ocpp.session import ChargePointSession
+from custom_components.ev_v2g.transport.ocpp.record import ChargePointRecord
 
 from .client import OcppClient, Recorder, until
 from .conftest import ConnectFactory
@@ -183,7 +183,7 @@ async def test_handler_failure_is_internal_error(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(ChargePointSession, "set_status", broken)
+    monkeypatch.setattr(ChargePointRecord, "set_status", broken)
     status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
     for _ in range(3):
         answer = await cp16.call("StatusNotification", status)

@@ -20,8 +20,8 @@ from custom_components.ev_v2g.transport.ocpp.measurands import (
 )
 from custom_components.ev_v2g.transport.ocpp.model import ChargePointState, OcppVersion, StopReason
 from custom_components.ev_v2g.transport.ocpp.ratelimit import RateLimitedLog, RateLimiter
+from custom_components.ev_v2g.transport.ocpp.record import ChargePointRecord
 from custom_components.ev_v2g.transport.ocpp.remote_starts import RemoteStarts
-from custom_components.ev_v2g.transport.ocpp.session import ChargePointSession
 from custom_components.ev_v2g.transport.ocpp.timefmt import iso_utc, parse_timestamp
 
 T = "2026-03-01T10:00:00Z"
@@ -236,7 +236,7 @@ class _Central:
 
 def test_session_bookkeeping() -> None:
     """Connector lookup, the end of a transaction already ended, authorization."""
-    session = ChargePointSession(
+    session = ChargePointRecord(
         _Central(), ChargePointState(id="CP9"), RateLimitedLog(logging.getLogger("tests.ocpp"))
     )
     assert session.find_connector("x") == 1
@@ -255,7 +255,7 @@ def test_session_bookkeeping() -> None:
 
 def test_current_and_power_signs() -> None:
     """Import positive, export negative, zero never negative; no power values, no change."""
-    session = ChargePointSession(
+    session = ChargePointRecord(
         _Central(), ChargePointState(id="CP9"), RateLimitedLog(logging.getLogger("tests.ocpp"))
     )
     state = session.state.connector(1)
@@ -273,7 +273,7 @@ def test_current_and_power_signs() -> None:
 
 def test_remote_start_matches_a_running_transaction() -> None:
     """A transaction already running (started on plug-in) that a remote start then names."""
-    session = ChargePointSession(
+    session = ChargePointRecord(
         _Central(), ChargePointState(id="CP9"), RateLimitedLog(logging.getLogger("tests.ocpp"))
     )
     transaction = session.begin(1, "t", id_tag=None, started_at=1.0)

@@ -7,7 +7,7 @@ connected charge point, the state model (model.py) and the errors below.
 from .central import CentralSystem
 from .commands import ChargePointCommands
 from .errors import CommandRejectedError, CommandTimeoutError, NotConnectedError
-from .session import CentralSystemListener
+from .record import CentralSystemListener
 
 __all__ = [
     "CentralSystem",

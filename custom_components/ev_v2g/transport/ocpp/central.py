@@ -25,7 +25,7 @@ from .errors import NotConnectedError
 from .lib import load_validators
 from .model import ChargePointState, OcppVersion
 from .ratelimit import RateLimitedLog, RateLimiter
-from .session import CentralSystemListener, ChargePointSession
+from .record import CentralSystemListener, ChargePointRecord
 from .v16 import V16Connection
 from .v201 import V201Connection
 
@@ -91,7 +91,7 @@ class CentralSystem:
         self._host = host
         self._ssl_context = ssl_context
         self._last_remote_start_id = 0
-        self._sessions: dict[str, ChargePointSession] = {}
+        self._records: dict[str, ChargePointRecord] = {}
         self._connections: dict[str, OcppConnection] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -223,12 +223,12 @@ class CentralSystem:
         state = self.states.get(identity)
         if state is None:
             state = self.states[identity] = ChargePointState(id=identity)
-        session = self._sessions.get(identity)
-        if session is None:
-            session = self._sessions[identity] = ChargePointSession(self, state, self._log)
-        session.state = state
+        record = self._records.get(identity)
+        if record is None:
+            record = self._records[identity] = ChargePointRecord(self, state, self._log)
+        record.state = state
         connection = _CONNECTIONS[version](
-            session,
+            record,
             ws,
             call_timeout=self.call_timeout,
             offline_after=self.offline_after,
@@ -246,13 +246,13 @@ class CentralSystem:
             task.add_done_callback(self._closing.discard)
         state.version = version
         state.online = True
-        session.mark(None)
-        session.flush()
+        record.mark(None)
+        record.flush()
         try:
             await connection.serve()
         finally:
             if self._connections.get(identity) is connection:
                 del self._connections[identity]
                 state.online = False
-                session.mark(None)
-                session.flush()
+                record.mark(None)
+                record.flush()

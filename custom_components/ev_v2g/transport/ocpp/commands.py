@@ -36,7 +36,7 @@ class ChargePointCommands(ABC):
     def __init__(self, connection: OcppConnection) -> None:
         """Send over ``connection``."""
         self._connection = connection
-        self._session = connection.session
+        self._record = connection.record
 
     async def _request(self, payload: Any, *accepted: str) -> Any:
         """Send a command; an answer whose status is not one of ``accepted`` is a refusal."""
@@ -52,7 +52,7 @@ class ChargePointCommands(ABC):
 
     def _transaction(self, connector: int, action: str) -> Transaction:
         """The connector's running transaction, or a refusal of ``action`` without sending it."""
-        transaction = self._session.state.connector(connector).transaction
+        transaction = self._record.state.connector(connector).transaction
         if transaction is None:
             raise CommandRejectedError(
                 action, "NoTransaction", f"no transaction on connector {connector}"
@@ -64,12 +64,12 @@ class ChargePointCommands(ABC):
 
         The transaction it then reports is marked ``remote``.
         """
-        remote_start_id = self._session.central.issue_remote_start_id()
-        pending = self._session.remote_starts.expect(connector, id_tag, remote_start_id)
+        remote_start_id = self._record.central.issue_remote_start_id()
+        pending = self._record.remote_starts.expect(connector, id_tag, remote_start_id)
         try:
             await self._remote_start(connector, id_tag, pending)
         except BaseException:
-            self._session.remote_starts.forget(pending)
+            self._record.remote_starts.forget(pending)
             raise
 
     @abstractmethod
@@ -115,9 +115,9 @@ class ChargePointCommands(ABC):
             profile["valid_to"] = iso_utc(valid_to)
         await self._set_profile(connector, purpose, profile)
         if connector > 0:
-            self._session.state.connector(connector).limit_a = limit_a
-            self._session.mark(connector)
-            self._session.flush()
+            self._record.state.connector(connector).limit_a = limit_a
+            self._record.mark(connector)
+            self._record.flush()
 
     @abstractmethod
     def _profile(
@@ -151,11 +151,11 @@ class ChargePointCommands(ABC):
         await self._clear_profile(connector, purpose, stack_level)
         if purpose is ProfilePurpose.CHARGE_POINT_MAX:
             return
-        for number, state in self._session.state.connectors.items():
+        for number, state in self._record.state.connectors.items():
             if connector in (None, 0, number) and state.limit_a is not None:
                 state.limit_a = None
-                self._session.mark(number)
-        self._session.flush()
+                self._record.mark(number)
+        self._record.flush()
 
     @abstractmethod
     async def _clear_profile(

@@ -50,7 +50,7 @@ class V201Commands(ChargePointCommands):
             ),
             "Accepted",
         )
-        transaction = self._session.state.connector(connector).transaction
+        transaction = self._record.state.connector(connector).transaction
         if (
             transaction is not None
             and transaction.id == result.transaction_id
@@ -58,9 +58,9 @@ class V201Commands(ChargePointCommands):
         ):
             # Already started (e.g. on plug-in); our request authorized it.
             transaction.remote = True
-            self._session.remote_starts.forget(pending)
-            self._session.mark(connector)
-            self._session.flush()
+            self._record.remote_starts.forget(pending)
+            self._record.mark(connector)
+            self._record.flush()
 
     @override
     async def remote_stop(self, connector: int) -> None:

@@ -23,7 +23,7 @@ from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError
 from .measurands import MeterSample, parse_meter_values
 from .model import OcppVersion
 from .ratelimit import LibraryLog, RateLimitedLog
-from .session import ChargePointSession
+from .record import ChargePointRecord
 from .timefmt import parse_timestamp
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class OcppConnection(LibChargePoint):
 
     def __init__(
         self,
-        session: ChargePointSession,
+        record: ChargePointRecord,
         ws: web.WebSocketResponse,
         *,
         call_timeout: float,
@@ -48,14 +48,14 @@ class OcppConnection(LibChargePoint):
         heartbeat_interval: int,
         log: RateLimitedLog,
     ) -> None:
-        """Serve ``session``'s charge point over ``ws``."""
+        """Serve ``record``'s charge point over ``ws``."""
         super().__init__(
-            session.state.id,
+            record.state.id,
             ws,
             response_timeout=call_timeout,
-            logger=LibraryLog(session.state.id, log),
+            logger=LibraryLog(record.state.id, log),
         )
-        self.session = session
+        self.record = record
         self.call_timeout = call_timeout
         self.heartbeat_interval = heartbeat_interval
         self._ws = ws

@@ -26,14 +26,14 @@ from .lib import (
     validate_payload_now,
 )
 from .ratelimit import RateLimitedLog
-from .session import ChargePointSession
+from .record import ChargePointRecord
 
 
 class CallTarget(Protocol):
     """What answering a CALL needs of a connection (OcppConnection is one)."""
 
     id: str
-    session: ChargePointSession
+    record: ChargePointRecord
     log: RateLimitedLog
     route_map: dict[str, dict[str, Any]]
 
@@ -69,7 +69,7 @@ def handles(action: str) -> Callable[[_Method], _Method]:
             try:
                 return method(self, **payload)
             finally:
-                self.session.flush()
+                self.record.flush()
 
         return on(action)(cast("_Method", handler))
 

@@ -37,7 +37,7 @@ class V16Connection(OcppConnection):
 
     def _id_tag_info(self, id_tag: str) -> dict[str, str]:
         """``idTagInfo`` for a tag: Accepted when it is one of ours, else Invalid."""
-        return {"status": "Accepted" if self.session.authorized(id_tag) else "Invalid"}
+        return {"status": "Accepted" if self.record.authorized(id_tag) else "Invalid"}
 
     @handles("BootNotification")
     def on_boot_notification(
@@ -51,14 +51,14 @@ class V16Connection(OcppConnection):
         **_: Any,
     ) -> Any:
         """Keep who the charge point is; accept it with our heartbeat interval."""
-        state = self.session.state
+        state = self.record.state
         info = state.info
         info.vendor = charge_point_vendor
         info.model = charge_point_model
         info.serial_number = charge_point_serial_number or charge_box_serial_number
         info.firmware_version = firmware_version
         state.booted = True
-        self.session.mark(None)
+        self.record.mark(None)
         return v16_call_result.BootNotification(
             current_time=iso_utc(time.time()), interval=self.heartbeat_interval, status="Accepted"
         )
@@ -74,7 +74,7 @@ class V16Connection(OcppConnection):
     ) -> Any:
         """Keep a connector's status (connector 0, the charge point as a whole, is not kept)."""
         if connector_id > 0:
-            self.session.set_status(
+            self.record.set_status(
                 connector_id,
                 ConnectorStatus(status),
                 None if error_code == "NoError" else error_code,
@@ -92,7 +92,7 @@ class V16Connection(OcppConnection):
     ) -> Any:
         """Give the transaction an id (also for a refused tag, as 1.6 requires) and keep it."""
         started_at = self.timestamp_of(timestamp, "StartTransaction")
-        state = self.session.state.connector(connector_id)
+        state = self.record.state.connector(connector_id)
         current = state.transaction
         if (
             current is not None
@@ -102,15 +102,15 @@ class V16Connection(OcppConnection):
         ):
             transaction_id = int(current.id)  # the same StartTransaction again: same answer
         else:
-            transaction_id = self.session.central.issue_transaction_id()
-            self.session.begin(
+            transaction_id = self.record.central.issue_transaction_id()
+            self.record.begin(
                 connector_id,
                 str(transaction_id),
                 id_tag=id_tag,
                 started_at=started_at,
                 meter_start_wh=float(meter_start),
             )
-            self.session.apply_samples(
+            self.record.apply_samples(
                 connector_id, [MeterSample(started_at, {ENERGY_IMPORT: float(meter_start)})]
             )
         return v16_call_result.StartTransaction(
@@ -132,12 +132,12 @@ class V16Connection(OcppConnection):
         """End the transaction, after applying its last meter values."""
         key = str(transaction_id)
         ended_at = self.timestamp_of(timestamp, "StopTransaction")
-        if not self.session.recently_ended(key):
-            connector = self.session.find_connector(key)
+        if not self.record.recently_ended(key):
+            connector = self.record.find_connector(key)
             samples = self.samples_of(transaction_data or [])
             samples.append(MeterSample(ended_at, {ENERGY_IMPORT: float(meter_stop)}))
-            self.session.apply_samples(connector, samples, key)
-            self.session.end(
+            self.record.apply_samples(connector, samples, key)
+            self.record.end(
                 connector,
                 key,
                 ended_at=ended_at,
@@ -163,15 +163,15 @@ class V16Connection(OcppConnection):
         if connector_id > 0:
             samples = self.samples_of(meter_value)
             key = None if transaction_id is None else str(transaction_id)
-            state = self.session.state.connector(connector_id)
+            state = self.record.state.connector(connector_id)
             if (
                 key is not None
                 and samples
                 and state.transaction is None
-                and not self.session.recently_ended(key)
+                and not self.record.recently_ended(key)
             ):
-                self.session.begin(connector_id, key, id_tag=None, started_at=samples[0].timestamp)
-            self.session.apply_samples(connector_id, samples, key)
+                self.record.begin(connector_id, key, id_tag=None, started_at=samples[0].timestamp)
+            self.record.apply_samples(connector_id, samples, key)
         return v16_call_result.MeterValues()
 
     @handles("DataTransfer")

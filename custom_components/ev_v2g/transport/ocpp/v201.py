@@ -57,29 +57,29 @@ class V201Connection(OcppConnection):
 
     def _id_token_info(self, id_token: dict[str, Any]) -> dict[str, str]:
         """``idTokenInfo`` for a token: Accepted when it is one of ours, else Invalid."""
-        accepted = self.session.authorized(id_token.get("id_token"))
+        accepted = self.record.authorized(id_token.get("id_token"))
         return {"status": "Accepted" if accepted else "Invalid"}
 
     def _charging_state(self, connector: int, charging_state: str | None) -> None:
         """Refine Occupied into Charging / SuspendedEV / SuspendedEVSE from a transaction."""
-        status = self.session.state.connector(connector).status
+        status = self.record.state.connector(connector).status
         if charging_state in _CHARGING_STATES:
             if status is None or status is ConnectorStatus.AVAILABLE or status in PLUGGED_STATUSES:
-                self.session.set_status(connector, _CHARGING_STATES[charging_state])
+                self.record.set_status(connector, _CHARGING_STATES[charging_state])
         elif status in _REFINED:  # Idle, or the transaction ended: plugged, no longer charging
-            self.session.set_status(connector, ConnectorStatus.OCCUPIED)
+            self.record.set_status(connector, ConnectorStatus.OCCUPIED)
 
     @handles("BootNotification")
     def on_boot_notification(self, *, charging_station: dict[str, Any], **_: Any) -> Any:
         """Keep who the station is; accept it with our heartbeat interval."""
-        state = self.session.state
+        state = self.record.state
         info = state.info
         info.vendor = charging_station.get("vendor_name")
         info.model = charging_station.get("model")
         info.serial_number = charging_station.get("serial_number")
         info.firmware_version = charging_station.get("firmware_version")
         state.booted = True
-        self.session.mark(None)
+        self.record.mark(None)
         return v201_call_result.BootNotification(
             current_time=iso_utc(time.time()), interval=self.heartbeat_interval, status="Accepted"
         )
@@ -94,10 +94,10 @@ class V201Connection(OcppConnection):
         """Keep an EVSE's status; Occupied keeps what a transaction told more precisely."""
         if evse_id > 0:
             status = _STATUSES[connector_status]
-            current = self.session.state.connector(evse_id).status
+            current = self.record.state.connector(evse_id).status
             if status is ConnectorStatus.OCCUPIED and current in _REFINED:
                 status = current
-            self.session.set_status(evse_id, status)
+            self.record.set_status(evse_id, status)
         return v201_call_result.StatusNotification()
 
     @handles("Authorize")
@@ -118,7 +118,7 @@ class V201Connection(OcppConnection):
         **_: Any,
     ) -> Any:
         """Start, update (adopting one we do not know) or end a transaction."""
-        session = self.session
+        session = self.record
         transaction_id: str = transaction_info["transaction_id"]
         at = self.timestamp_of(timestamp, "TransactionEvent")
         if evse is not None and evse["id"] > 0:
@@ -166,7 +166,7 @@ class V201Connection(OcppConnection):
     def on_meter_values(self, *, evse_id: int, meter_value: list[dict[str, Any]], **_: Any) -> Any:
         """Apply the samples (EVSE 0, the station's main meter, is not kept)."""
         if evse_id > 0:
-            self.session.apply_samples(evse_id, self.samples_of(meter_value))
+            self.record.apply_samples(evse_id, self.samples_of(meter_value))
         return v201_call_result.MeterValues()
 
     @handles("NotifyEvent")

@@ -1,7 +1,7 @@
 """What the central system keeps of one charge point, and how its messages change it.
 
-The protocol handlers (v16.py, v201.py) translate frames into calls on a ChargePointSession;
-the session updates the ChargePointState and tells the listener, once per connector and
+The protocol handlers (v16.py, v201.py) translate frames into calls on a ChargePointRecord;
+the record updates the ChargePointState and tells the listener, once per connector and
 message (``flush``), what changed.
 """
 
@@ -50,7 +50,7 @@ class CentralContext(Protocol):
         """A new id for a remote start (2.0.1 remoteStartId)."""
 
 
-class ChargePointSession:
+class ChargePointRecord:
     """One charge point's state and bookkeeping; outlives its connections."""
 
     def __init__(
