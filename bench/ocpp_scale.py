@@ -47,7 +47,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,7 @@ from homeassistant import const as ha_const
 from bench.machine import machine_facts
 from bench.ocpp_seed import ID_TAG, PASSWORD, PER_CAR_A, SITE_LIMIT_ENTITY, charge_point_id
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ports import free_tcp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -309,13 +309,6 @@ async def fleet_main(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------------
 # Bench side (parent)
 # --------------------------------------------------------------------------------------------
-
-
-def free_tcp_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

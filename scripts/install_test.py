@@ -35,7 +35,7 @@ import urllib.request
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.demo import free_tcp_port, free_udp_ports  # noqa: E402
+from hardware.station_sim.ports import free_tcp_port, free_udp_ports  # noqa: E402
 
 DOMAIN = "ev_v2g"
 ARTIFACTS = ROOT / "artifacts" / "install"

@@ -1,24 +1,53 @@
-"""Helpers for tests that wait on real sockets."""
+"""Helpers shared by the tests: waiting on real sockets, reading states, building sites.
+
+A test module never imports another test module; what two of them share lives here.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import time
+from types import MappingProxyType
+from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT
+from custom_components.ev_v2g.core.records import Usage
+
+
+async def eventually[T](
+    predicate: Callable[[], T],
+    within: float = 5.0,
+    what: str = "",
+    *,
+    between: Callable[[], Awaitable[object]] | None = None,
+    poll: float = 0.01,
+) -> T:
+    """Wait (real time) until predicate() is truthy and return its value.
+
+    `between` runs after each failed check (e.g. letting Home Assistant finish its work).
+    """
+    deadline = time.monotonic() + within
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what or predicate}")
+        await asyncio.sleep(poll)
+        if between is not None:
+            await between()
+    return value
 
 
 async def wait_for(
     hass: HomeAssistant, predicate: Callable[[], bool], within: float = 5.0, what: str = ""
 ) -> float:
-    """Wait (real time) until predicate() holds; return the seconds it took."""
+    """Wait (real time) until predicate() holds, Home Assistant settling in between; seconds."""
     start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > within:
-            raise AssertionError(f"timed out after {within} s waiting for {what or predicate}")
-        await asyncio.sleep(0.02)
-        await hass.async_block_till_done()
+    await eventually(predicate, within, what, between=hass.async_block_till_done, poll=0.02)
     return time.monotonic() - start
 
 
@@ -44,3 +73,62 @@ async def set_manual(hass: HomeAssistant, station: str = "bay_1") -> None:
         {"entity_id": f"select.{station}_control_mode", "option": "manual"},
         blocking=True,
     )
+
+
+def resident(key: str, name: str, **data: Any) -> ConfigSubentryDataWithId:
+    """A resident subentry."""
+    return ConfigSubentryDataWithId(
+        data=MappingProxyType({"id_tags": [], "v2g_opt_in": False, **data}),
+        subentry_type=SUBENTRY_RESIDENT,
+        title=name,
+        unique_id=key,
+        subentry_id=key,
+    )
+
+
+def station_device(hass: HomeAssistant) -> str:
+    """The device id of Bay 1."""
+    devices = dr.async_get(hass).devices.values()
+    return next(d.id for d in devices if d.name == "Bay 1")
+
+
+async def call(
+    hass: HomeAssistant, service: str, data: dict[str, Any], context: Context | None = None
+) -> Any:
+    """Call an ev_v2g service and wait for it."""
+    return await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        context=context,
+        return_response=service == "get_statement",
+    )
+
+
+async def charge_a_little(hass: HomeAssistant, entry: MockConfigEntry, wh: float = 1.0) -> None:
+    """Let the car charge until the station's meter has moved by `wh`."""
+    meter = next(iter(entry.runtime_data.hub.stations.values())).energy_import
+    start = meter.total_wh or 0.0
+    await wait_for(
+        hass, lambda: (meter.total_wh or 0.0) - start >= wh, within=10, what=f"{wh} Wh charged"
+    )
+
+
+async def usage(entry: MockConfigEntry) -> list[Usage]:
+    """Everything the ledger holds, by resident and station."""
+    writer = entry.runtime_data.book.writer
+    return await writer.async_read(writer.ledger.usage, 0.0, 1e12)
+
+
+def station_form(port: int, host: str = "127.0.0.1", **extra: object) -> dict[str, object]:
+    """What a user types into the station form."""
+    return {
+        "name": "Bay 2",
+        "host": host,
+        "port": port,
+        "min_current_a": 6,
+        "max_current_a": 16,
+        "phases": "1",
+        **extra,
+    }

@@ -10,21 +10,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import StationServer, free_udp_port
+from tests.common import station_form
 
 SITE_FORM = {"name": "Garage", "supply_limit_a": 40, "phases": "3", "voltage_v": 230}
-
-
-def station_form(port: int, host: str = "127.0.0.1", **extra: object) -> dict[str, object]:
-    """What a user types into the station form."""
-    return {
-        "name": "Bay 2",
-        "host": host,
-        "port": port,
-        "min_current_a": 6,
-        "max_current_a": 16,
-        "phases": "1",
-        **extra,
-    }
 
 
 async def test_create_site(hass: HomeAssistant) -> None:

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 import math
-from types import MappingProxyType
-from typing import Any
 
 from homeassistant.auth.models import User
-from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     EVENT_HOMEASSISTANT_STOP,
@@ -30,18 +27,22 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ev_v2g.bookkeeping import session_book
-from custom_components.ev_v2g.const import (
-    DOMAIN,
-    EVENT_SESSION_ENDED,
-    EVENT_SESSION_STARTED,
-    SUBENTRY_RESIDENT,
-)
+from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Session, Usage
 from custom_components.ev_v2g.runtime import default_ledger_url
 from hardware.station_sim import StationServer
 
-from .common import number_of, state_of, wait_for
+from .common import (
+    call,
+    charge_a_little,
+    number_of,
+    resident,
+    state_of,
+    station_device,
+    usage,
+    wait_for,
+)
 from .conftest import SITE_DATA, station_subentry
 
 SWITCH = "switch.bay_1_charging"
@@ -63,17 +64,6 @@ def every_change_is_a_reading(monkeypatch: pytest.MonkeyPatch) -> None:
 async def ann(hass: HomeAssistant, hass_owner_user: User) -> User:
     """A plain (non-admin) user, linked to the resident Ann (the owner exists first)."""
     return await hass.auth.async_create_user("Ann", group_ids=["system-users"])
-
-
-def resident(key: str, name: str, **data: Any) -> ConfigSubentryDataWithId:
-    """A resident subentry."""
-    return ConfigSubentryDataWithId(
-        data=MappingProxyType({"id_tags": [], "v2g_opt_in": False, **data}),
-        subentry_type=SUBENTRY_RESIDENT,
-        title=name,
-        unique_id=key,
-        subentry_id=key,
-    )
 
 
 @pytest.fixture
@@ -100,46 +90,11 @@ async def site(hass: HomeAssistant, init_integration: MockConfigEntry) -> MockCo
     return init_integration
 
 
-def station_device(hass: HomeAssistant) -> str:
-    """The device id of Bay 1."""
-    devices = dr.async_get(hass).devices.values()
-    return next(d.id for d in devices if d.name == "Bay 1")
-
-
-async def call(
-    hass: HomeAssistant, service: str, data: dict[str, Any], context: Context | None = None
-) -> Any:
-    """Call an ev_v2g service and wait for it."""
-    return await hass.services.async_call(
-        DOMAIN,
-        service,
-        data,
-        blocking=True,
-        context=context,
-        return_response=service == "get_statement",
-    )
-
-
 async def switch(hass: HomeAssistant, service: str, context: Context | None = None) -> None:
     """Turn the charging switch on or off."""
     await hass.services.async_call(
         "switch", service, {ATTR_ENTITY_ID: SWITCH}, blocking=True, context=context
     )
-
-
-async def charge_a_little(hass: HomeAssistant, entry: MockConfigEntry, wh: float = 1.0) -> None:
-    """Let the car charge until the station's meter has moved by `wh`."""
-    meter = next(iter(entry.runtime_data.hub.stations.values())).energy_import
-    start = meter.total_wh or 0.0
-    await wait_for(
-        hass, lambda: (meter.total_wh or 0.0) - start >= wh, within=10, what=f"{wh} Wh charged"
-    )
-
-
-async def usage(entry: MockConfigEntry) -> list[Usage]:
-    """Everything the ledger holds, by resident and station."""
-    writer = entry.runtime_data.book.writer
-    return await writer.async_read(writer.ledger.usage, 0.0, 1e12)
 
 
 async def stored(entry: MockConfigEntry, session_id: str) -> Session:

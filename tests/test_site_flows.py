@@ -19,8 +19,8 @@ from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_S
 from custom_components.ev_v2g.core.allocation import Policy
 from hardware.station_sim import StationServer
 
+from .common import station_form
 from .conftest import SITE_DATA
-from .test_config_flow import station_form
 
 EN_JSON = Path(__file__).parents[1] / "custom_components/ev_v2g/translations/en.json"
 EN = json.loads(EN_JSON.read_text(encoding="utf-8"))

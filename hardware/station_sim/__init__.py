@@ -13,7 +13,8 @@ from .ocpp_cp import OfflineError, SimulatedChargePoint
 from .ocpp_fleet import run_charge_points
 from .ocpp_physics import SimConnector, SimTransaction
 from .ocpp_profiles import SimProfile
-from .server import StationServer, free_udp_port
+from .ports import free_tcp_port, free_udp_port, free_udp_ports
+from .server import StationServer
 
 __all__ = [
     "DischargeNotAllowedError",
@@ -28,7 +29,9 @@ __all__ = [
     "StationServer",
     "Vehicle",
     "demo_station",
+    "free_tcp_port",
     "free_udp_port",
+    "free_udp_ports",
     "run_charge_points",
     "run_stations",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from types import TracebackType
 from typing import Self
 
@@ -19,15 +18,6 @@ from .model import SimulatedStation
 from .resources import StationSite
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    """Return a UDP port on `host` that nothing is bound to right now (for tests)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class _BlackHole(asyncio.DatagramProtocol):

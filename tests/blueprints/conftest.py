@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,6 +13,8 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
+
+from tests.common import eventually
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "ev_v2g"
 
@@ -77,11 +78,7 @@ async def settle(hass: HomeAssistant) -> None:
 
 async def until(predicate: Callable[[], bool], what: str, within: float = 5.0) -> None:
     """Wait (real time) for a loaded site to get somewhere, without blocking on waiting runs."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+    await eventually(predicate, within, what, poll=0.02)
 
 
 async def reload_automations(hass: HomeAssistant) -> None:

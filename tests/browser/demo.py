@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import os
 from pathlib import Path
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+
+from hardware.station_sim.ports import free_tcp_port, free_udp_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIONS = 4
@@ -24,33 +25,6 @@ class Demo:
 
     url: str
     log: Path
-
-
-def free_tcp_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def free_udp_ports(count: int) -> int:
-    """The first of `count` consecutive free UDP ports on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
-        if base + count > 65535:
-            continue
-        with contextlib.ExitStack() as stack:
-            try:
-                for port in range(base, base + count):
-                    sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return base
-    raise RuntimeError(f"no {count} consecutive free UDP ports")
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

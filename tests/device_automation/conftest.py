@@ -19,9 +19,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ev_v2g import device_action
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import StationServer
-from tests.common import state_of, wait_for
+from tests.common import resident, state_of, wait_for
 from tests.conftest import SITE_DATA, station_subentry
-from tests.test_sessions import resident
 
 CONNECTED = "binary_sensor.bay_1_connectivity"
 SWITCH = "switch.bay_1_charging"

@@ -9,9 +9,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_v2g import device_action
 from custom_components.ev_v2g.const import DOMAIN
 from hardware.station_sim import StationServer
-from tests.common import state_of
+from tests.common import resident, state_of
 from tests.conftest import SITE_DATA, station_subentry
-from tests.test_sessions import resident
 
 from .conftest import RESIDENT, action, run, station_device
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -232,11 +231,3 @@ class CentralSystem:
     async def send(self, cp_id: str, payload: Any) -> Any:
         """Send a CALL to a connected charge point and return its answer."""
         return await self.connections[cp_id].call(payload, suppress=False)
-
-
-async def wait_until(predicate: Callable[[], Any], within_s: float = 3.0) -> Any:
-    """Poll until `predicate()` is truthy and return its value."""
-    async with asyncio.timeout(within_s):
-        while not (value := predicate()):  # noqa: ASYNC110 - polls plain state
-            await asyncio.sleep(0.01)
-    return value

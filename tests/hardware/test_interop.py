@@ -2,52 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
 
 import pytest
 
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle
 
-from .test_station_sim import DISCOVERY
-
-
-def _find_coap_client() -> str | None:
-    """Debian's libcoap3-bin names it coap-client-notls/-gnutls/-openssl, without a plain alias."""
-    for name in ("coap-client", "coap-client-notls", "coap-client-openssl", "coap-client-gnutls"):
-        if path := shutil.which(name):
-            return path
-    return None
-
-
-COAP_CLIENT = _find_coap_client()
+from .coap_tools import COAP_CLIENT, DISCOVERY, coap_client_run
 
 pytestmark = pytest.mark.skipif(
     COAP_CLIENT is None,
     reason="libcoap's coap-client is not installed (apt-get install libcoap3-bin)",
 )
-
-
-async def coap_client_run(*args: str, within_s: float = 6.0) -> tuple[str, str]:
-    """Run coap-client with `args`; return its stdout and stderr."""
-    assert COAP_CLIENT is not None
-    process = await asyncio.create_subprocess_exec(
-        COAP_CLIENT,
-        "-B",
-        "3",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(within_s):
-            out, err = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    return out.decode(), err.decode()
 
 
 async def test_libcoap_discovers_and_switches(

@@ -24,8 +24,9 @@ from hardware.station_sim import (
     run_charge_points,
 )
 from hardware.station_sim.ocpp_fleet import read_passwords, status_line
+from tests.common import eventually
 
-from .ocpp_central import CentralSystem, wait_until
+from .ocpp_central import CentralSystem
 
 VERSIONS = ["ocpp1.6", "ocpp2.0.1"]
 PASSWORD = "s3cret-pass"
@@ -143,7 +144,7 @@ async def charging(cp: SimulatedChargePoint, connector: int = 1, **plug: Any) ->
     await cp.plug(connector, **plug)
     assert await cp.swipe(connector)
     conn = cp.connectors[connector]
-    await wait_until(lambda: conn.transaction_id is not None)
+    await eventually(lambda: conn.transaction_id is not None)
     return conn
 
 
@@ -172,7 +173,7 @@ async def test_boot_status_and_heartbeat(
         assert [s["evseId"] for s in central.calls("StatusNotification")] == [1, 2]
         assert {s["connectorStatus"] for s in central.calls("StatusNotification")} == {"Available"}
     booted_at = asyncio.get_running_loop().time()
-    await wait_until(lambda: central.calls("Heartbeat"), within_s=2.0)
+    await eventually(lambda: central.calls("Heartbeat"), within=2.0)
     heartbeat = next(r for r in central.received if r.action == "Heartbeat")
     assert 0.8 <= heartbeat.at - booted_at <= 1.6
 
@@ -196,9 +197,9 @@ async def test_run_reconnects_and_stops(central: CentralSystem, make_cp: MakeCp)
     """run() comes back after the socket drops and returns once stop() is called."""
     cp = make_cp()
     runner = asyncio.create_task(cp.run(central.url, reconnect_delay=0.05))
-    await wait_until(lambda: cp.connected and central.connects == 1)
+    await eventually(lambda: cp.connected and central.connects == 1)
     await cp.disconnect()
-    await wait_until(lambda: cp.connected and len(central.calls("BootNotification")) == 2)
+    await eventually(lambda: cp.connected and len(central.calls("BootNotification")) == 2)
     assert central.connects == 2
     await cp.stop()
     async with asyncio.timeout(2):
@@ -227,7 +228,7 @@ async def test_remote_start_waits_for_the_car(
     assert started(central, version) == []
 
     await cp.plug(1, soc=40)
-    start = (await wait_until(lambda: started(central, version)))[0]
+    start = (await eventually(lambda: started(central, version)))[0]
     conn = cp.connectors[1]
     if v16(version):
         assert (start["idTag"], start["connectorId"], start["meterStart"]) == ("TAG-R", 1, 0)
@@ -238,7 +239,7 @@ async def test_remote_start_waits_for_the_car(
         assert start["triggerReason"] == "CablePluggedIn"
         assert start["transactionInfo"]["transactionId"] == conn.transaction_id
     assert conn.id_tag == "TAG-R"
-    await wait_until(lambda: conn.current_a == 32.0)
+    await eventually(lambda: conn.current_a == 32.0)
 
     cp.accept_remote_start = False
     assert (await central.send("cp-1", request)).status == "Rejected"
@@ -258,19 +259,19 @@ async def test_remote_stop_and_unplug(
     else:
         request = call201.RequestStopTransaction(transaction_id=tx_id)
     assert (await central.send("cp-1", request)).status == "Accepted"
-    first = (await wait_until(lambda: ended(central, version)))[0]
+    first = (await eventually(lambda: ended(central, version)))[0]
     assert stop_reason(first) == "Remote"
     assert conn.transaction is None
     assert conn.current_a == 0.0
     if v16(version):
         assert first["transactionId"] == tx_id
-        await wait_until(lambda: conn.status == "Finishing")
+        await eventually(lambda: conn.status == "Finishing")
     assert (await central.send("cp-1", request)).status == "Rejected"
 
     assert await cp.swipe(1)
-    await wait_until(lambda: len(started(central, version)) == 2)
+    await eventually(lambda: len(started(central, version)) == 2)
     await cp.unplug(1)
-    second = (await wait_until(lambda: ended(central, version)[1:]))[0]
+    second = (await eventually(lambda: ended(central, version)[1:]))[0]
     assert stop_reason(second) == "EVDisconnected"
     assert conn.status == "Available"
     statuses = central.calls("StatusNotification")
@@ -292,7 +293,7 @@ async def test_invalid_card_does_not_start(
     assert started(central, version) == []
     conn = await charging(cp)
     await cp.stop_local(1)
-    assert stop_reason((await wait_until(lambda: ended(central, version)))[0]) == "Local"
+    assert stop_reason((await eventually(lambda: ended(central, version)))[0]) == "Local"
     assert conn.transaction is None
 
 
@@ -384,14 +385,14 @@ async def test_profiles_steer_the_current(
     assert await set_limit(central, version, 1, max_purpose, 10.0) == "Rejected"
     assert await set_limit(central, version, 0, "TxDefaultProfile", 16.0, id=2) == "Accepted"
     conn = await charging(cp)
-    await wait_until(lambda: conn.current_a == 16.0)
+    await eventually(lambda: conn.current_a == 16.0)
 
     valid_to = (datetime.now(UTC) + timedelta(seconds=0.6)).isoformat()
     status = await set_limit(central, version, 1, "TxProfile", 10.0, id=3, validTo=valid_to)
     assert status == "Accepted"
-    await wait_until(lambda: conn.current_a == 10.0)
+    await eventually(lambda: conn.current_a == 10.0)
     assert await set_limit(central, version, 0, max_purpose, 8.0, id=4) == "Accepted"
-    await wait_until(lambda: conn.current_a == 8.0)
+    await eventually(lambda: conn.current_a == 8.0)
     clear: Any = (
         call16.ClearChargingProfile(id=4)
         if v16(version)
@@ -399,13 +400,13 @@ async def test_profiles_steer_the_current(
     )
     assert (await central.send("cp-1", clear)).status == "Accepted"
     assert (await central.send("cp-1", clear)).status == "Unknown"
-    await wait_until(lambda: conn.current_a == 16.0)  # TxProfile expired by now
+    await eventually(lambda: conn.current_a == 16.0)  # TxProfile expired by now
     assert await set_limit(central, version, 1, "TxProfile", 4.0, id=5) == "Accepted"
-    await wait_until(lambda: conn.current_a == 0.0)
+    await eventually(lambda: conn.current_a == 0.0)
     if v16(version):
-        await wait_until(lambda: conn.status == "SuspendedEVSE")
+        await eventually(lambda: conn.status == "SuspendedEVSE")
     else:
-        await wait_until(lambda: conn.charging_state == "SuspendedEVSE")
+        await eventually(lambda: conn.charging_state == "SuspendedEVSE")
     cp.accept_profiles = False
     assert await set_limit(central, version, 1, "TxProfile", 20.0, id=6) == "Rejected"
 
@@ -419,7 +420,7 @@ async def test_meter_values_rise_at_the_limit(
     await cp.connect(central.url)
     conn = await charging(cp, soc=30.0, capacity_kwh=1.0)
     first_energy = conn.energy_import_wh
-    await wait_until(lambda: len(meter_samples(central, version)) >= 5, within_s=4.0)
+    await eventually(lambda: len(meter_samples(central, version)) >= 5, within=4.0)
     samples = meter_samples(central, version)
     stamps = [datetime.fromisoformat(s["timestamp"]) for s in samples]
     assert all(s["timestamp"].endswith("Z") for s in samples)
@@ -459,12 +460,12 @@ async def test_full_car_stops_drawing(
     cp = make_cp(version)
     await cp.connect(central.url)
     conn = await charging(cp, soc=99.9, capacity_kwh=0.05)
-    await wait_until(lambda: conn.soc == 100.0 and conn.current_a == 0.0)
+    await eventually(lambda: conn.soc == 100.0 and conn.current_a == 0.0)
     if v16(version):
-        await wait_until(lambda: conn.status == "SuspendedEV")
-        await wait_until(lambda: central.calls("StatusNotification")[-1]["status"] == "SuspendedEV")
+        await eventually(lambda: conn.status == "SuspendedEV")
+        await eventually(lambda: central.calls("StatusNotification")[-1]["status"] == "SuspendedEV")
     else:
-        await wait_until(
+        await eventually(
             lambda: any(
                 p["transactionInfo"].get("chargingState") == "SuspendedEV"
                 for p in central.calls("TransactionEvent")
@@ -498,7 +499,7 @@ async def test_reconnect_resumes_transaction_and_sends_the_queue(
     await asyncio.sleep(0.1)
     back_at = datetime.now(UTC)
     await cp.connect(central.url)
-    await wait_until(lambda: ended(central, version))
+    await eventually(lambda: ended(central, version))
     assert cp.queued == 0
     after = [r.action for r in central.received[count_at_drop:]]
     assert after[0] == "BootNotification"
@@ -548,7 +549,7 @@ async def test_offline_start_from_local_list_is_deauthorized_later(
     assert conn.transaction_id is None  # the central system has not numbered it yet
     await asyncio.sleep(0.3)
     await cp.connect(central.url)
-    stop = (await wait_until(lambda: central.calls("StopTransaction")))[0]
+    stop = (await eventually(lambda: central.calls("StopTransaction")))[0]
     assert stop["reason"] == "DeAuthorized"
     assert stop["transactionId"] == 1  # the number the late StartTransaction answer gave
     assert conn.transaction is None
@@ -601,11 +602,11 @@ async def test_v16_configuration_trigger_availability_and_more(
     before = len(central.calls("StatusNotification"))
     trigger = call16.TriggerMessage(requested_message="StatusNotification", connector_id=2)
     assert (await central.send("cp-1", trigger)).status == "Accepted"
-    await wait_until(lambda: len(central.calls("StatusNotification")) == before + 1)
+    await eventually(lambda: len(central.calls("StatusNotification")) == before + 1)
     assert central.calls("StatusNotification")[-1]["connectorId"] == 2
     trigger = call16.TriggerMessage(requested_message="MeterValues", connector_id=1)
     assert (await central.send("cp-1", trigger)).status == "Accepted"
-    await wait_until(
+    await eventually(
         lambda: any(
             v["sampledValue"][0]["context"] == "Trigger"
             for p in central.calls("MeterValues")
@@ -618,13 +619,13 @@ async def test_v16_configuration_trigger_availability_and_more(
     conn = await charging(cp)
     inoperative = call16.ChangeAvailability(connector_id=0, type="Inoperative")
     assert (await central.send("cp-1", inoperative)).status == "Scheduled"
-    await wait_until(lambda: cp.connectors[2].status == "Unavailable")
+    await eventually(lambda: cp.connectors[2].status == "Unavailable")
     assert conn.status == "Charging"
     await cp.stop_local(1)
-    await wait_until(lambda: conn.status == "Unavailable")
+    await eventually(lambda: conn.status == "Unavailable")
     operative = call16.ChangeAvailability(connector_id=0, type="Operative")
     assert (await central.send("cp-1", operative)).status == "Accepted"
-    await wait_until(lambda: conn.status == "Finishing")
+    await eventually(lambda: conn.status == "Finishing")
 
     unlock = await central.send("cp-1", call16.UnlockConnector(connector_id=1))
     assert unlock.status == "Unlocked"
@@ -646,9 +647,9 @@ async def test_reset_ends_transactions_and_boots_again(
     await charging(cp)
     request: Any = call16.Reset(type="Soft") if v16(version) else call201.Reset(type="Immediate")
     assert (await central.send("cp-1", request)).status == "Accepted"
-    stop = (await wait_until(lambda: ended(central, version)))[0]
+    stop = (await eventually(lambda: ended(central, version)))[0]
     assert stop_reason(stop) == ("SoftReset" if v16(version) else "ImmediateReset")
-    await wait_until(lambda: len(central.calls("BootNotification")) == 2 and cp.connected)
+    await eventually(lambda: len(central.calls("BootNotification")) == 2 and cp.connected)
     if not v16(version):
         assert central.calls("BootNotification")[1]["reason"] == "RemoteReset"
 
@@ -688,16 +689,16 @@ async def test_v201_variables_trigger_and_more(central: CentralSystem, make_cp: 
 
     trigger = call201.TriggerMessage(requested_message="Heartbeat")
     assert (await central.send("cp-1", trigger)).status == "Accepted"
-    await wait_until(lambda: central.calls("Heartbeat"))
+    await eventually(lambda: central.calls("Heartbeat"))
     trigger = call201.TriggerMessage(requested_message="MeterValues", evse={"id": 1})
     assert (await central.send("cp-1", trigger)).status == "Accepted"
-    await wait_until(lambda: central.calls("MeterValues"))
+    await eventually(lambda: central.calls("MeterValues"))
     off = call201.ChangeAvailability(operational_status="Inoperative", evse={"id": 1})
     assert (await central.send("cp-1", off)).status == "Accepted"
-    await wait_until(lambda: cp.connectors[1].status == "Unavailable")
+    await eventually(lambda: cp.connectors[1].status == "Unavailable")
     on = call201.ChangeAvailability(operational_status="Operative")
     assert (await central.send("cp-1", on)).status == "Accepted"
-    await wait_until(lambda: cp.connectors[1].status == "Available")
+    await eventually(lambda: cp.connectors[1].status == "Available")
 
     local = call201.SendLocalList(
         version_number=2,
@@ -723,9 +724,9 @@ async def test_send_raw_reaches_the_central_system(central: CentralSystem, make_
     await cp.connect(central.url)
     await cp.send_raw('[2,"x1","Heartbeat",{}]')
     await cp.send_raw("not json")
-    await wait_until(lambda: ("cp-1", "not json") in central.raw)
+    await eventually(lambda: ("cp-1", "not json") in central.raw)
     await cp.meter_now(1)
-    await wait_until(lambda: central.calls("MeterValues"))
+    await eventually(lambda: central.calls("MeterValues"))
     assert cp.connected
 
 
@@ -739,9 +740,9 @@ async def test_fleet_shares_a_session_and_reports(central: CentralSystem) -> Non
         central.url, 2, id_prefix="cp-", passwords=passwords, demo=True, demo_delay=0.05,
         tick=0.05, meter_interval=0.2,
     ) as cps:  # fmt: skip
-        await wait_until(lambda: len(central.calls("BootNotification")) == 2)
-        await wait_until(lambda: central.calls("StartTransaction", "cp-1"))
-        await wait_until(lambda: cps[1].connectors[1].plugged)
+        await eventually(lambda: len(central.calls("BootNotification")) == 2)
+        await eventually(lambda: central.calls("StartTransaction", "cp-1"))
+        await eventually(lambda: cps[1].connectors[1].plugged)
         assert cps[1].connectors[1].transaction is None  # plugged, waiting for a remote start
         assert "Charging" in status_line(cps[0]) or "Preparing" in status_line(cps[0])
         assert "online" in status_line(cps[1])
@@ -777,8 +778,8 @@ async def test_cli_runs_ocpp_charge_points(central: CentralSystem, tmp_path: Pat
             first = (await process.stdout.readline()).decode().split()
             assert first == ["ocpp-sim-1", f"{central.url}/ocpp-sim-1", "ocpp2.0.1"]
             await process.stdout.readline()
-            await wait_until(lambda: len(central.calls("BootNotification")) == 2, within_s=10)
-            await wait_until(lambda: started(central, "ocpp2.0.1"), within_s=10)
+            await eventually(lambda: len(central.calls("BootNotification")) == 2, within=10)
+            await eventually(lambda: started(central, "ocpp2.0.1"), within=10)
             status = (await process.stdout.readline()).decode()
             assert status.split()[0] == "ocpp-sim-1"
             process.send_signal(signal.SIGTERM)

@@ -22,13 +22,8 @@ from hardware.station_sim import (
     run_stations,
 )
 
+from .coap_tools import DISCOVERY
 from .conftest import CoapClient, coap_client, v2g_car
-
-DISCOVERY = (
-    '</switch>;rt="ev_v2g.switch";obs,</regulator>;rt="ev_v2g.regulator";obs,'
-    '</current>;rt="ev_v2g.current";obs;ct=110,</energy>;rt="ev_v2g.energy";obs;ct=110,'
-    '</vehicle>;rt="ev_v2g.vehicle";obs;ct=50'
-)
 
 
 def senml_values(payload: bytes) -> dict[str, Any]:

@@ -25,9 +25,8 @@ from custom_components.ev_v2g.core.ledger import Ledger
 LOOPBACK = ["127.0.0.1", "::1", "localhost"]
 POSTGRES_BINARIES = Path("/usr/lib/postgresql")
 # Run in a child process: pytest-socket blocks sockets in this one while fixtures are set up.
-FREE_PORT = (
-    "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
-)
+# The tests here run without sockets (pytest-socket): a child process finds the port.
+FREE_PORT = "from hardware.station_sim.ports import free_tcp_port; print(free_tcp_port())"
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pytest
 from custom_components.ev_v2g.core.ledger import Ledger, LedgerUnavailableError, WriteResult
 
 from .build import reading, session
-from .conftest import PostgresServer, free_tcp_port
+from .conftest import PostgresServer, free_tcp_port  # the child-process lookup, sockets off
 
 BATCH = [session("s1"), reading(1000.0, 0.0), reading(1060.0, 400.0), reading(1120.0, 900.0)]
 

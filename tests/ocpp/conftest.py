@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-import socket
 from types import MappingProxyType
 from typing import Any
 
@@ -14,17 +13,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ports import free_tcp_port
 from tests.common import wait_for
 from tests.conftest import SITE_DATA
 
 PASSWORD = "Secret1Secret2Secret"
-
-
-def free_tcp_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def charge_point_subentry(

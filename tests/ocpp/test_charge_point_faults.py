@@ -16,9 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.error_translation import station_errors
 from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ports import free_tcp_port
 from tests.common import number_of, set_manual, state_of, wait_for
-
-from .conftest import free_tcp_port
 
 
 async def _charging(hass: HomeAssistant, charger: SimulatedChargePoint) -> None:

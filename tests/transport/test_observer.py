@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 import json
 import time
@@ -27,6 +27,7 @@ from custom_components.ev_v2g.transport.coap.observer import (
 from custom_components.ev_v2g.transport.coap.payloads import decode_senml, decode_switch
 from hardware.station_sim import SimulatedStation, StationServer, free_udp_port, payloads as sim
 from hardware.station_sim.server import _cancel_leftover_timers
+from tests.common import eventually
 
 
 @dataclass
@@ -56,16 +57,6 @@ class Recorder:
     def responses(self, resource: str) -> list[Response]:
         """Successful notifications of one resource."""
         return [result for result in self.of(resource) if isinstance(result, Response)]
-
-
-async def until(predicate: Callable[[], bool], within: float, what: str) -> float:
-    """Wait (real time) until predicate() holds; return how long it took."""
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > within:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - start
 
 
 @pytest.fixture
@@ -112,7 +103,7 @@ async def test_found_once_and_every_resource_notifies(
     """Contact is reported once; every observed resource reports, the meters keep beating."""
     connected = [observer.connected]
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     connected.append(observer.connected)
     assert connected == [False, True]
     assert {name for name, _ in recorder.notifications} == set(OBSERVED)
@@ -122,7 +113,7 @@ async def test_found_once_and_every_resource_notifies(
     assert "current" in decode_senml(first.payload, first.content_format)
 
     # Heartbeats every Max-Age / 2 = 0.5 s, without any change at the station.
-    await until(lambda: len(recorder.of("current")) >= 4, 3.0, "heartbeats")
+    await eventually(lambda: len(recorder.of("current")) >= 4, 3.0, "heartbeats")
     assert len(recorder.found) == 1
     assert recorder.lost == []
 
@@ -132,7 +123,7 @@ async def test_changes_are_notified(
 ) -> None:
     """A change at the station reaches us as a notification, not by polling."""
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     sim_server.station.set_switch(True)
     sim_server.station.set_regulator(16000)
 
@@ -144,10 +135,10 @@ async def test_changes_are_notified(
             json.loads(r.payload)["setpoint_ma"] == 16000 for r in recorder.responses("regulator")
         )
 
-    await until(switched_on, 2.0, "switch on")
-    await until(regulated, 2.0, "setpoint")
+    await eventually(switched_on, 2.0, "switch on")
+    await eventually(regulated, 2.0, "setpoint")
     # The car ramps to 16 A (400 A/s): /current follows.
-    await until(
+    await eventually(
         lambda: any(
             decode_senml(r.payload, r.content_format)["current"] == 16.0
             for r in recorder.responses("current")
@@ -163,12 +154,12 @@ async def test_refused_resource_is_reported_and_others_go_on(
     """A resource that answers 4.04 is reported as refused; contact is still made."""
     sim_server.station.faults.missing = {"energy"}
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     refused = recorder.of("energy")
     assert len(refused) == 1
     assert isinstance(refused[0], StationRefusedError)
     assert refused[0].code == "4.04"
-    await until(lambda: len(recorder.of("current")) >= 3, 3.0, "heartbeats")
+    await eventually(lambda: len(recorder.of("current")) >= 3, 3.0, "heartbeats")
     assert recorder.responses("energy") == []
 
 
@@ -177,9 +168,9 @@ async def test_resource_going_missing_is_reported(
 ) -> None:
     """A resource that starts refusing mid-observation is reported; contact stays."""
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     sim_server.station.faults.missing = {"vehicle"}
-    await until(
+    await eventually(
         lambda: any(isinstance(r, StationRefusedError) for r in recorder.of("vehicle")),
         3.0,
         "vehicle refused",
@@ -195,13 +186,13 @@ async def test_no_contact_without_the_heartbeat(
     """Without an observable /current there is no contact; when it comes back, there is."""
     sim_server.station.faults.missing = {"current"}
     observer.start()
-    await until(lambda: bool(recorder.of("current")), 3.0, "refused /current")
+    await eventually(lambda: bool(recorder.of("current")), 3.0, "refused /current")
     await asyncio.sleep(0.3)
     assert recorder.found == []
     assert not observer.connected
     assert len(recorder.lost) == 1  # reported once, however often it is retried
     sim_server.station.faults.missing = set()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     assert len(recorder.lost) == 1
 
 
@@ -221,7 +212,7 @@ async def test_unreachable_at_start_then_found(
         assert recorder.found == []
         assert len(recorder.lost) == 1
         await sim_server.resume()
-        await until(lambda: recorder.found != [], 3.0, "contact")
+        await eventually(lambda: recorder.found != [], 3.0, "contact")
         assert len(recorder.lost) == 1
     finally:
         await observer.stop()
@@ -236,12 +227,12 @@ async def test_freeze_loses_contact_and_resume_finds_it_again(
         client, recorder.on_notification, recorder.on_found, recorder.on_lost, first_backoff=0.1
     )
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
 
     await sim_server.freeze()
     frozen_at = time.monotonic()
     limit = silence_limit(sim_server.station.max_age)
-    await until(lambda: recorder.lost != [], limit + 2.0, "contact lost")
+    await eventually(lambda: recorder.lost != [], limit + 2.0, "contact lost")
     lost_after = recorder.lost[0][0] - frozen_at
     # The last heartbeat came at most Max-Age / 2 before the freeze.
     assert limit - sim_server.station.max_age / 2 - 0.2 <= lost_after <= limit + 0.5
@@ -250,11 +241,11 @@ async def test_freeze_loses_contact_and_resume_finds_it_again(
     assert len(recorder.found) == 1
 
     await sim_server.resume()
-    await until(lambda: len(recorder.found) == 2, 3.0, "contact again")
+    await eventually(lambda: len(recorder.found) == 2, 3.0, "contact again")
     connected.append(observer.connected)
     assert connected == [False, True]
     heartbeats = len(recorder.of("current"))
-    await until(lambda: len(recorder.of("current")) > heartbeats, 2.0, "heartbeats again")
+    await eventually(lambda: len(recorder.of("current")) > heartbeats, 2.0, "heartbeats again")
     assert len(recorder.lost) == 1
 
     await observer.stop()
@@ -268,7 +259,7 @@ async def test_stop(
     """stop() before start() and twice is harmless; after it, nothing is left running."""
     await observer.stop()
     observer.start()
-    await until(lambda: recorder.found != [], 3.0, "contact")
+    await eventually(lambda: recorder.found != [], 3.0, "contact")
     await observer.stop()
     await observer.stop()
     assert client_tasks() == set()
@@ -288,7 +279,7 @@ async def test_client_context_shut_down_under_the_observer(
     )
     observer.start()
     try:
-        await until(lambda: recorder.found != [], 3.0, "contact")
+        await eventually(lambda: recorder.found != [], 3.0, "contact")
         await context.shutdown()
         seen = len(recorder.notifications)
         await asyncio.sleep(0.7)

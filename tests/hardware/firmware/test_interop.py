@@ -8,9 +8,7 @@ import pytest
 
 from hardware.firmware.app import Firmware
 from hardware.firmware.hal_sim import SimulatedHal
-from tests.hardware.test_interop import COAP_CLIENT, coap_client_run
-
-from .test_server import DISCOVERY
+from tests.hardware.coap_tools import COAP_CLIENT, FIRMWARE_DISCOVERY, coap_client_run
 
 pytestmark = pytest.mark.skipif(
     COAP_CLIENT is None,
@@ -27,7 +25,7 @@ async def test_libcoap_discovers_switches_and_regulates(
 ) -> None:
     """Discovery, a legacy-text switch and a JSON setpoint, all from coap-client."""
     out, _ = await coap_client_run("-m", "get", _uri(firmware, ".well-known/core"))
-    assert out.strip() == DISCOVERY
+    assert out.strip() == FIRMWARE_DISCOVERY
     body = '{"setpoint_ma": 16000}'
     out, _ = await coap_client_run("-m", "put", "-t", "50", "-e", body, _uri(firmware, "regulator"))
     assert json.loads(out)["setpoint_ma"] == 16000

@@ -27,22 +27,17 @@ from custom_components.ev_v2g.transport.coap.payloads import (
 )
 from hardware.firmware.app import Firmware
 from hardware.firmware.hal_sim import SimulatedHal
+from tests.hardware.coap_tools import FIRMWARE_DISCOVERY
 from tests.hardware.conftest import CoapClient
 
 from .conftest import serving
-
-DISCOVERY = (
-    '</switch>;rt="ev_v2g.switch";obs,</regulator>;rt="ev_v2g.regulator";obs,'
-    '</current>;rt="ev_v2g.current";obs;ct=110,</energy>;rt="ev_v2g.energy";obs;ct=110,'
-    '</vehicle>;rt="ev_v2g.vehicle";obs;ct=50,</ct>;rt="ev_v2g.ct";ct=50'
-)
 
 
 async def test_discovery_lists_the_contract(client: CoapClient) -> None:
     """Link format with every rt the integration requires, filterable by rt and href."""
     response = await client.get("/.well-known/core")
     assert (response.code, response.opt.content_format) == (Code.CONTENT, 40)
-    assert response.payload.decode() == DISCOVERY
+    assert response.payload.decode() == FIRMWARE_DISCOVERY
     assert resource_types(response.payload.decode()) >= REQUIRED_RESOURCE_TYPES
     only = await client.get("/.well-known/core?rt=ev_v2g.current")
     assert only.payload.decode() == '</current>;rt="ev_v2g.current";obs;ct=110'

@@ -6,20 +6,11 @@ A bare UDP socket sends hand-made datagrams, so nothing a client library smooths
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import socket
 
 from hardware.firmware.app import Firmware
 from hardware.firmware.hal_sim import SimulatedHal
-
-
-async def eventually(predicate: Callable[[], bool], within_s: float) -> None:
-    """Wait until `predicate()` holds, checking every 20 ms; fail after `within_s`."""
-    for _ in range(int(within_s / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.common import eventually
 
 
 class RawPeer:
@@ -103,7 +94,7 @@ async def test_silent_observer_is_dropped_after_retransmissions(firmware: Firmwa
         first = await peer.exchange(b"")  # the next datagram: a CON notification
         assert first[0] >> 4 & 0x03 == 0  # confirmable
         assert len(firmware.server.observers.observations) == 1
-        await eventually(lambda: not firmware.server.observers.observations, within_s=3)
+        await eventually(lambda: not firmware.server.observers.observations, within=3)
         assert any("gave no ACK" in line for line in firmware.hal.logs)
     finally:
         peer.close()
@@ -117,6 +108,6 @@ async def test_reset_ends_an_observation(firmware: Firmware) -> None:
         notification = await peer.exchange(b"")
         reset = bytes([0x70, 0x00]) + notification[2:4]
         await asyncio.to_thread(peer.sock.sendto, reset, ("127.0.0.1", peer.port))
-        await eventually(lambda: not firmware.server.observers.observations, within_s=1)
+        await eventually(lambda: not firmware.server.observers.observations, within=1)
     finally:
         peer.close()

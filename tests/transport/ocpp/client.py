@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Coroutine
 import contextlib
 import itertools
 import json
-import time
 from typing import Any
 
 import aiohttp
@@ -17,15 +16,6 @@ from custom_components.ev_v2g.transport.ocpp.model import ChargePointState
 
 PASSWORD = "s3cret-password"
 WAIT = 5.0
-
-
-async def until(condition: Callable[[], object], timeout: float = WAIT) -> None:
-    """Wait until ``condition()`` holds (for what the server does after a socket event)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
 
 
 class Recorder:
@@ -157,3 +147,15 @@ class OcppClient:
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
         await self.session.close()
+
+
+VALID_TO = 1_780_000_000.0
+
+
+async def answered(
+    command: Coroutine[Any, Any, Any], client: OcppClient, action: str, answer: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    """Run a command while the client answers it; returns (request payload, command result)."""
+    task = asyncio.create_task(command)
+    request = await client.respond(action, answer)
+    return request, await task

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any
 
 import pytest
 
@@ -18,20 +16,10 @@ from custom_components.ev_v2g.transport.ocpp import (
 from custom_components.ev_v2g.transport.ocpp.model import ProfilePurpose, Transaction
 from custom_components.ev_v2g.transport.ocpp.timefmt import parse_timestamp
 
-from .client import OcppClient, Recorder
+from .client import VALID_TO, OcppClient, Recorder, answered
 from .conftest import ConnectFactory
 
 T0 = "2026-03-01T10:00:00Z"
-VALID_TO = 1_780_000_000.0
-
-
-async def answered(
-    command: Coroutine[Any, Any, Any], client: OcppClient, action: str, answer: dict[str, Any]
-) -> tuple[dict[str, Any], Any]:
-    """Run a command while the client answers it; returns (request payload, command result)."""
-    task = asyncio.create_task(command)
-    request = await client.respond(action, answer)
-    return request, await task
 
 
 async def start(client: OcppClient, connector: int = 1, tag: str = "TAG1") -> int:

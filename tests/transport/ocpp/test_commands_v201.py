@@ -9,8 +9,7 @@ from custom_components.ev_v2g.transport.ocpp.commands_v201 import component_vari
 from custom_components.ev_v2g.transport.ocpp.model import ProfilePurpose
 from custom_components.ev_v2g.transport.ocpp.timefmt import parse_timestamp
 
-from .client import OcppClient, Recorder
-from .test_commands_v16 import VALID_TO, answered
+from .client import VALID_TO, OcppClient, Recorder, answered
 
 T0 = "2026-03-01T10:00:00Z"
 

@@ -17,8 +17,9 @@ from custom_components.ev_v2g.transport.ocpp import (
     NotConnectedError,
 )
 from custom_components.ev_v2g.transport.ocpp.record import ChargePointRecord
+from tests.common import eventually
 
-from .client import OcppClient, Recorder, until
+from .client import OcppClient, Recorder
 from .conftest import ConnectFactory
 
 BOOT_16 = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox"}
@@ -243,7 +244,7 @@ async def test_flood_does_not_starve_others(
     p95 = latencies[int(len(latencies) * 0.95)]
     assert len(latencies) > 50
     assert p95 < 0.5, f"p95 {p95:.3f} s"
-    await until(lambda: flooder.unmatched.qsize() >= sent, timeout=30)
+    await eventually(lambda: flooder.unmatched.qsize() >= sent, within=30)
     assert flooder.unmatched.qsize() == sent  # every frame answered, none lost
     assert central.states["CP1"].connectors[1].energy_import_wh == 1000.0
 
@@ -285,7 +286,7 @@ async def test_send_fails_while_answering(
 
     monkeypatch.setattr(connection._ws, "send_str", broken)
     await cp16.send_raw('[2,"x","Heartbeat",{}]')
-    await until(lambda: not central.states["CP1"].online)
+    await eventually(lambda: not central.states["CP1"].online)
     assert recorder.changes[-1] == ("CP1", None)
     with pytest.raises(NotConnectedError):
         await connection._send("[]")

@@ -20,8 +20,9 @@ import pytest
 
 from custom_components.ev_v2g.transport.ocpp import CentralSystem, NotConnectedError
 from custom_components.ev_v2g.transport.ocpp.model import ChargePointState, OcppVersion
+from tests.common import eventually
 
-from .client import PASSWORD, OcppClient, Recorder, until
+from .client import PASSWORD, OcppClient, Recorder
 from .conftest import ConnectFactory
 
 BOOT_16 = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox"}
@@ -99,7 +100,7 @@ async def test_percent_decoded_id(central: CentralSystem) -> None:
         ) as ws,
     ):
         assert ws.protocol == "ocpp1.6"
-        await until(lambda: central.connected("Garage 1"))
+        await eventually(lambda: central.connected("Garage 1"))
         assert central.states["Garage 1"].online
 
 
@@ -188,7 +189,7 @@ async def test_online_offline(
     assert central.connected("CP1")
     assert recorder.changes == [("CP1", None)]
     await client.close()
-    await until(lambda: not state.online)
+    await eventually(lambda: not state.online)
     assert recorder.changes == [("CP1", None), ("CP1", None)]
     assert not central.connected("CP1")
     with pytest.raises(NotConnectedError):
@@ -203,7 +204,7 @@ async def test_second_connection_replaces_first(
     await first.result("BootNotification", BOOT_16)
     state = central.states["CP1"]
     second = await connect("CP1", protocols=("ocpp2.0.1",))
-    await until(lambda: first.ws.closed)
+    await eventually(lambda: first.ws.closed)
     assert first.ws.close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
     assert central.states["CP1"] is state
     assert state.online
@@ -229,10 +230,10 @@ async def test_silent_connection_goes_offline(
         await asyncio.sleep(0.15)
         await client.ws.ping()
     assert state.online
-    await until(lambda: not state.online, timeout=2)
+    await eventually(lambda: not state.online, within=2)
     assert recorder.changes[-1] == ("CP1", None)
     assert "CP1 sent nothing for 0.3 s: closing its connection" in caplog.text
-    await until(lambda: client.ws.closed)
+    await eventually(lambda: client.ws.closed)
 
 
 async def test_stop_closes_connections(central: CentralSystem, connect: ConnectFactory) -> None:
@@ -240,7 +241,7 @@ async def test_stop_closes_connections(central: CentralSystem, connect: ConnectF
     client = await connect("CP1")
     port = central.port
     await central.stop()
-    await until(lambda: client.ws.closed)
+    await eventually(lambda: client.ws.closed)
     assert client.ws.close_code == aiohttp.WSCloseCode.GOING_AWAY
     assert not central.states["CP1"].online
     again = CentralSystem(port=port, host="127.0.0.1")
