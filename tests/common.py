@@ -13,8 +13,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT
 from custom_components.ev_v2g.core.records import Usage
@@ -132,3 +134,30 @@ def station_form(port: int, host: str = "127.0.0.1", **extra: object) -> dict[st
         "phases": "1",
         **extra,
     }
+
+
+# Attributes that name the time they were read at, which no snapshot can hold.
+MOMENTARY_ATTRIBUTES = ("last_reset",)
+
+
+async def snapshot_entities(
+    hass: HomeAssistant, snapshot: SnapshotAssertion, entry_id: str
+) -> list[str]:
+    """Snapshot every entity of one platform of a site: its registry entry and its state.
+
+    Like Home Assistant's snapshot_platform, with momentary attributes left out of the state.
+    Returns the entity ids, in the order snapshotted.
+    """
+    registry = er.async_get(hass)
+    entries = er.async_entries_for_config_entry(registry, entry_id)
+    assert entries, "the platform made no entities"
+    assert len({entry.domain for entry in entries}) == 1, "load one platform at a time"
+    for entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entry.disabled_by is None, f"{entry.entity_id} is disabled: enable them all"
+        assert entry == snapshot(name=f"{entry.entity_id}-entry")
+        state = hass.states.get(entry.entity_id)
+        assert state is not None, f"no state for {entry.entity_id}"
+        assert state == snapshot(
+            name=f"{entry.entity_id}-state", exclude=props(*MOMENTARY_ATTRIBUTES)
+        )
+    return sorted(entry.entity_id for entry in entries)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from types import MappingProxyType
+from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigSubentryData, ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
@@ -15,6 +17,7 @@ import pytest_socket
 import custom_components.ev_v2g  # noqa: F401
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
+from tests.common import resident, wait_for
 
 LOOPBACK = ["127.0.0.1", "::1", "::ffff:127.0.0.1"]
 SITE_DATA = {"supply_limit_a": 32.0, "phases": 1, "voltage_v": 230.0}
@@ -97,3 +100,59 @@ async def init_integration(
     if mock_config_entry.state.recoverable:
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+def entities_enabled_by_default() -> Iterator[None]:
+    """Every entity enabled, the noisy ones disabled by default included (for snapshots)."""
+    with patch.object(Entity, "entity_registry_enabled_default", True):
+        yield
+
+
+@pytest.fixture
+def idle_station() -> SimulatedStation:
+    """A station with no car, so that everything it reports stays the same (for snapshots)."""
+    return SimulatedStation(station_id="sim-idle", max_age=1, tick=0.05)
+
+
+@pytest.fixture
+async def platform_site(
+    hass: HomeAssistant,
+    loopback: None,
+    idle_station: SimulatedStation,
+    entities_enabled_by_default: None,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[MockConfigEntry]:
+    """A site with one idle CoAP station and a resident, set up with one platform only.
+
+    The test module names the platform in its PLATFORM constant.
+    """
+    platform = request.module.PLATFORM
+    async with StationServer(idle_station, host="127.0.0.1", port=free_udp_port()) as server:
+        # Fixed ids: the unique ids built from them are part of the snapshots.
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            entry_id="site-garage",
+            title="Garage",
+            unique_id="garage",
+            data=SITE_DATA,
+            subentries_data=[
+                ConfigSubentryDataWithId(
+                    **station_subentry("Bay 1", server.port), subentry_id="station-bay-1"
+                ),
+                resident("ann", "Ann", v2g_opt_in=True),
+            ],
+        )
+        entry.add_to_hass(hass)
+        with patch("custom_components.ev_v2g.PLATFORMS", [platform]):
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            stations = entry.runtime_data.hub.stations.values()
+            await wait_for(
+                hass,
+                lambda: all(s.available and s.energy_import.total_wh is not None for s in stations),
+                what="the station in contact, its meter read",
+            )
+            yield entry
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()

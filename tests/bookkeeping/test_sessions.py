@@ -32,8 +32,7 @@ from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Session, Usage
 from custom_components.ev_v2g.runtime import default_ledger_url
 from hardware.station_sim import StationServer
-
-from .common import (
+from tests.common import (
     call,
     charge_a_little,
     number_of,
@@ -43,7 +42,7 @@ from .common import (
     usage,
     wait_for,
 )
-from .conftest import SITE_DATA, station_subentry
+from tests.conftest import SITE_DATA, station_subentry
 
 SWITCH = "switch.bay_1_charging"
 RESIDENT = "sensor.bay_1_session_resident"

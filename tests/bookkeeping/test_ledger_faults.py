@@ -29,9 +29,8 @@ from custom_components.ev_v2g.bookkeeping import session_book
 from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED
 from custom_components.ev_v2g.core.ledger import Ledger
 from hardware.station_sim import StationServer
-
-from .common import call, charge_a_little, resident, state_of, station_device, usage, wait_for
-from .conftest import SITE_DATA, station_subentry
+from tests.common import call, charge_a_little, resident, state_of, station_device, usage, wait_for
+from tests.conftest import SITE_DATA, station_subentry
 
 CONNECTED = "binary_sensor.bay_1_connectivity"
 

@@ -18,11 +18,10 @@ import voluptuous as vol
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
 from custom_components.ev_v2g.core.allocation import Policy
 from hardware.station_sim import StationServer
+from tests.common import station_form
+from tests.conftest import SITE_DATA
 
-from .common import station_form
-from .conftest import SITE_DATA
-
-EN_JSON = Path(__file__).parents[1] / "custom_components/ev_v2g/translations/en.json"
+EN_JSON = Path(__file__).parents[2] / "custom_components/ev_v2g/translations/en.json"
 EN = json.loads(EN_JSON.read_text(encoding="utf-8"))
 LOAD = "sensor.building_load"
 ANN = "<ann's user id>"

@@ -18,10 +18,9 @@ import voluptuous as vol
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.core.tariff import TimeOfUse
 from custom_components.ev_v2g.flows.options import billing_schema
+from tests.conftest import SITE_DATA
 
-from .conftest import SITE_DATA
-
-EN_JSON = Path(__file__).parents[1] / "custom_components/ev_v2g/translations/en.json"
+EN_JSON = Path(__file__).parents[2] / "custom_components/ev_v2g/translations/en.json"
 EN = json.loads(EN_JSON.read_text(encoding="utf-8"))
 SHARING = {
     "policy": "fcfs",

@@ -20,8 +20,7 @@ from custom_components.ev_v2g.core.ledger import (
     WriteResult,
 )
 from custom_components.ev_v2g.core.records import AuditEntry, LedgerRecord
-
-from .common import wait_for
+from tests.common import wait_for
 
 
 class FlakyLedger(Ledger):

@@ -29,10 +29,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
+from tests.conftest import SITE_DATA, station_subentry
 
-from .conftest import SITE_DATA, station_subentry
-
-EN_JSON = Path(__file__).parents[1] / "custom_components/ev_v2g/translations/en.json"
+EN_JSON = Path(__file__).parents[2] / "custom_components/ev_v2g/translations/en.json"
 EN = json.loads(EN_JSON.read_text(encoding="utf-8"))
 PASSWORD = re.compile(r"[A-Za-z0-9]{20}")
 NO_HOST = "<home-assistant-address>"

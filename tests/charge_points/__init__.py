@@ -1,0 +1,1 @@
+"""Tests of the site's OCPP charge points: connection, configuration, faults, listening."""

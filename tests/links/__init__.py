@@ -1,0 +1,1 @@
+"""Tests of the links between a transport and its Station model."""

@@ -1,1 +1,0 @@
-"""End-to-end tests of OCPP charge points: the simulated charge point over real WebSockets."""

@@ -1,0 +1,1 @@
+"""Tests of the CoAP transport: client, observations, payloads."""
