@@ -4,7 +4,7 @@ For each count N (default 100, 500, 1000) it seeds a fresh config folder (bench/
 site "Bench" with N single-connector OCPP charge points, a supply limit of N x 16 A so that every
 car gets 16 A, and one resident with the card the charge points present), starts
 ``hass --config DIR`` on free ports, then connects N simulated charge points
-(hardware/station_sim/ocpp_cp.py) from child processes of up to 500 each, sharing one aiohttp
+(hardware/station_sim/ocpp/) from child processes of up to 500 each, sharing one aiohttp
 session per process. Every charge point plugs a car in and swipes the card, so a transaction
 runs, energy flows and the site allocates; MeterValues go out every 10 s (each charge point at
 its own phase, with +-5 % jitter). Once all are charging at the allocator's 16 A it measures:
@@ -59,7 +59,7 @@ from homeassistant import const as ha_const
 
 from bench.machine import machine_facts
 from bench.ocpp_seed import ID_TAG, PASSWORD, PER_CAR_A, SITE_LIMIT_ENTITY, charge_point_id
-from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ocpp import SimulatedChargePoint
 from hardware.station_sim.ports import free_tcp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ class BenchChargePoint(SimulatedChargePoint):
 async def drive(cp: BenchChargePoint) -> None:
     """Once the charge point is online: plug a car in and swipe the card, until it charges."""
     while not cp.charging:
-        if cp.connected and cp.boot_status == "Accepted":
+        if cp.connected and cp.state.boot_status == "Accepted":
             conn = cp.connector(1)
             with contextlib.suppress(ConnectionError, TimeoutError):
                 if not conn.plugged:
@@ -249,7 +249,9 @@ class Fleet:
             return {
                 "started": len(self.cps),
                 "connected": sum(cp.connected for cp in self.cps),
-                "booted": sum(cp.connected and cp.boot_status == "Accepted" for cp in self.cps),
+                "booted": sum(
+                    cp.connected and cp.state.boot_status == "Accepted" for cp in self.cps
+                ),
                 "charging": sum(cp.charging for cp in self.cps),
                 "at_limit": sum(
                     (limit := cp.tx_limit()) is not None

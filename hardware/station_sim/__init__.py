@@ -9,10 +9,14 @@ Run `python -m hardware.station_sim --count 4` for a demo site, or drive station
 
 from .fleet import demo_station, run_stations
 from .model import DischargeNotAllowedError, Faults, SetpointError, SimulatedStation, Vehicle
-from .ocpp_cp import OfflineError, SimulatedChargePoint
-from .ocpp_fleet import run_charge_points
-from .ocpp_physics import SimConnector, SimTransaction
-from .ocpp_profiles import SimProfile
+from .ocpp import (
+    OfflineError,
+    SimConnector,
+    SimProfile,
+    SimTransaction,
+    SimulatedChargePoint,
+    run_charge_points,
+)
 from .ports import free_tcp_port, free_udp_port, free_udp_ports
 from .server import StationServer
 

@@ -2,7 +2,7 @@
 
 Usage: python -m hardware.station_sim --count 4 --base-port 5683 [--host ::1] [--max-age 10] [--tick 1]
 OCPP charge points instead: python -m hardware.station_sim ocpp --url ws://127.0.0.1:9000 --count 2
-[--version 1.6|2.0.1] [--id-prefix ocpp-sim-] [--password-file FILE] (see ocpp_fleet.py)
+[--version 1.6|2.0.1] [--id-prefix ocpp-sim-] [--password-file FILE] (see ocpp/fleet.py)
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the stations until interrupted."""
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["ocpp"]:
-        from .ocpp_fleet import main as ocpp_main  # noqa: PLC0415 - only when asked for
+        from .ocpp.fleet import main as ocpp_main  # noqa: PLC0415 - only when asked for
 
         ocpp_main(arguments[1:])
         return

@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
-from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ocpp import SimulatedChargePoint
 from hardware.station_sim.ports import free_tcp_port
 from tests.common import wait_for
 from tests.conftest import SITE_DATA

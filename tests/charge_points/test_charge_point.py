@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
-from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ocpp import SimulatedChargePoint
 from tests.common import number_of, set_manual, state_of, wait_for
 
 from .conftest import ChargePointFactory
@@ -19,7 +19,7 @@ from .conftest import ChargePointFactory
 
 def calls(charger: SimulatedChargePoint, action: str) -> list[dict]:
     """The payloads of the central system's calls of one action, in order."""
-    return [payload for name, payload in charger.received if name == action]
+    return [payload for name, payload in charger.state.received if name == action]
 
 
 async def test_connects_and_is_configured(

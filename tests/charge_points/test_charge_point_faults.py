@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN
 from custom_components.ev_v2g.error_translation import station_errors
-from hardware.station_sim.ocpp_cp import SimulatedChargePoint
+from hardware.station_sim.ocpp import SimulatedChargePoint
 from hardware.station_sim.ports import free_tcp_port
 from tests.common import number_of, set_manual, state_of, wait_for
 
@@ -134,7 +134,7 @@ async def test_a_charge_point_that_never_answers(
 ) -> None:
     """Our call times out: a translated error, nothing hangs, the next call works."""
     await set_manual(hass, "charger")
-    charger.answer_calls = False
+    charger.state.answer_calls = False
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(
             "number",
@@ -143,7 +143,7 @@ async def test_a_charge_point_that_never_answers(
             blocking=True,
         )
     assert caught.value.translation_key == "station_unreachable"
-    charger.answer_calls = True
+    charger.state.answer_calls = True
     await hass.services.async_call(
         "number",
         "set_value",

@@ -121,7 +121,7 @@ async def test_the_ceiling_follows_the_site_limit_only_when_it_changes(
     def ceilings() -> list[float]:
         return [
             payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
-            for action, payload in charger.received
+            for action, payload in charger.state.received
             if action == "SetChargingProfile"
             and payload["csChargingProfiles"]["chargingProfilePurpose"] == "ChargePointMaxProfile"
         ]

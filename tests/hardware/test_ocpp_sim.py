@@ -23,7 +23,7 @@ from hardware.station_sim import (
     SimulatedChargePoint,
     run_charge_points,
 )
-from hardware.station_sim.ocpp_fleet import read_passwords, status_line
+from hardware.station_sim.ocpp.fleet import read_passwords, status_line
 from tests.common import eventually
 
 from .ocpp_central import CentralSystem
@@ -160,8 +160,8 @@ async def test_boot_status_and_heartbeat(
     cp = make_cp(version, connectors=2, vendor="Acme", model="X1")
     await cp.connect(central.url)
     assert cp.connected
-    assert cp.boot_status == "Accepted"
-    assert cp.heartbeat_interval == 1
+    assert cp.state.boot_status == "Accepted"
+    assert cp.state.heartbeat_interval == 1
     boot = central.calls("BootNotification")[0]
     if v16(version):
         assert (boot["chargePointVendor"], boot["chargePointModel"]) == ("Acme", "X1")
@@ -177,7 +177,7 @@ async def test_boot_status_and_heartbeat(
     heartbeat = next(r for r in central.received if r.action == "Heartbeat")
     assert 0.8 <= heartbeat.at - booted_at <= 1.6
 
-    cp.send_heartbeats = False
+    cp.state.send_heartbeats = False
     count = len(central.calls("Heartbeat"))
     await asyncio.sleep(1.3)
     assert len(central.calls("Heartbeat")) == count
@@ -223,7 +223,7 @@ async def test_remote_start_waits_for_the_car(
         token = {"idToken": "TAG-R", "type": "ISO14443"}
         request = call201.RequestStartTransaction(id_token=token, remote_start_id=7, evse_id=1)
     assert (await central.send("cp-1", request)).status == "Accepted"
-    assert cp.received[-1][0] in ("RemoteStartTransaction", "RequestStartTransaction")
+    assert cp.state.received[-1][0] in ("RemoteStartTransaction", "RequestStartTransaction")
     await asyncio.sleep(0.2)
     assert started(central, version) == []
 
@@ -241,7 +241,7 @@ async def test_remote_start_waits_for_the_car(
     assert conn.id_tag == "TAG-R"
     await eventually(lambda: conn.current_a == 32.0)
 
-    cp.accept_remote_start = False
+    cp.state.accept_remote_start = False
     assert (await central.send("cp-1", request)).status == "Rejected"
 
 
@@ -407,7 +407,7 @@ async def test_profiles_steer_the_current(
         await eventually(lambda: conn.status == "SuspendedEVSE")
     else:
         await eventually(lambda: conn.charging_state == "SuspendedEVSE")
-    cp.accept_profiles = False
+    cp.state.accept_profiles = False
     assert await set_limit(central, version, 1, "TxProfile", 20.0, id=6) == "Rejected"
 
 
@@ -561,12 +561,12 @@ async def test_answer_calls_off_leaves_the_central_system_waiting(
     """With answer_calls off a CALL is recorded but never answered."""
     cp = make_cp()
     await cp.connect(central.url)
-    cp.answer_calls = False
+    cp.state.answer_calls = False
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.4):
             await central.send("cp-1", call16.ClearCache())
-    assert cp.received[-1] == ("ClearCache", {})
-    cp.answer_calls = True
+    assert cp.state.received[-1] == ("ClearCache", {})
+    cp.state.answer_calls = True
     assert (await central.send("cp-1", call16.ClearCache())).status == "Accepted"
 
 
@@ -593,7 +593,7 @@ async def test_v16_configuration_trigger_availability_and_more(
         return str(result.status)
 
     assert await change("MeterValueSampleInterval", "5") == "Accepted"
-    assert cp.meter_interval == 5.0
+    assert cp.state.meter_interval == 5.0
     assert await change("MeterValueSampleInterval", "soon") == "Rejected"
     assert await change("NumberOfConnectors", "3") == "Rejected"
     assert await change("NoSuchKey", "1") == "NotSupported"
@@ -633,7 +633,7 @@ async def test_v16_configuration_trigger_availability_and_more(
     assert (ours.status, ours.data) == ("Accepted", "ping")
     theirs = await central.send("cp-1", call16.DataTransfer(vendor_id="other"))
     assert theirs.status == "UnknownVendorId"
-    actions = [action for action, _ in cp.received]
+    actions = [action for action, _ in cp.state.received]
     assert actions[:2] == ["GetConfiguration", "GetConfiguration"]
 
 
@@ -685,7 +685,7 @@ async def test_v201_variables_trigger_and_more(central: CentralSystem, make_cp: 
         ),
     )
     assert [r["attribute_status"] for r in changed.set_variable_result] == ["Accepted", "Rejected"]
-    assert cp.meter_interval == 7.0
+    assert cp.state.meter_interval == 7.0
 
     trigger = call201.TriggerMessage(requested_message="Heartbeat")
     assert (await central.send("cp-1", trigger)).status == "Accepted"
@@ -711,7 +711,7 @@ async def test_v201_variables_trigger_and_more(central: CentralSystem, make_cp: 
         ],
     )
     assert (await central.send("cp-1", local)).status == "Accepted"
-    assert cp.local_list == {"L1": "Accepted"}
+    assert cp.state.local_list == {"L1": "Accepted"}
     assert (await central.send("cp-1", call201.GetLocalListVersion())).version_number == 2
     unlock = await central.send("cp-1", call201.UnlockConnector(evse_id=1, connector_id=1))
     assert unlock.status == "Unlocked"

@@ -1,4 +1,4 @@
-"""OCPP 1.6J for the simulated charge point: the messages it sends (ocpp_v16_handlers answers)."""
+"""OCPP 1.6J for the simulated charge point: the messages it sends (v16_handlers answers)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from ocpp.v16 import ChargePoint, call  # type: ignore[import-untyped]
 
-from .ocpp_driver import DriverBase
-from .ocpp_physics import SimConnector, SimTransaction
-from .ocpp_profiles import iso
-from .ocpp_v16_handlers import V16Handlers
-from .ocpp_wire import LIBRARY_LOGGER
+from .driver import DriverBase
+from .physics import SimConnector
+from .profiles import iso
+from .transaction import SimTransaction
+from .v16_handlers import V16Handlers
+from .wire import LIBRARY_LOGGER
 
 if TYPE_CHECKING:
-    from .ocpp_cp import SimulatedChargePoint
+    from .driver import Scheduler
+    from .state import ChargePointState
 
 _MEASURANDS = (
     "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,Current.Offered,SoC"
@@ -36,21 +38,22 @@ def _status(result: Any) -> str:
 class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
     """The charge-point side of OCPP 1.6J, bound to one simulated charge point."""
 
-    def __init__(self, sim: SimulatedChargePoint) -> None:
-        """Serve `sim`; the connection is attached on each connect."""
-        super().__init__(sim.id, None, sim.response_timeout, LIBRARY_LOGGER)
-        self.sim = sim
+    def __init__(self, state: ChargePointState, scheduler: Scheduler) -> None:
+        """Serve the charge point `state` describes; the connection is attached on each connect."""
+        super().__init__(state.id, None, state.response_timeout, LIBRARY_LOGGER)
+        self.state = state
+        self.scheduler = scheduler
         for key, value in _WRITABLE.items():
-            sim.config.setdefault(key, value)
+            state.config.setdefault(key, value)
 
     # -- what the charge point sends ------------------------------------------------------------
 
     def boot_payload(self, reason: str) -> Any:
         """A BootNotification (1.6 has no boot reason)."""
         return call.BootNotification(
-            charge_point_vendor=self.sim.vendor,
-            charge_point_model=self.sim.model,
-            charge_point_serial_number=self.sim.id[:25],
+            charge_point_vendor=self.state.vendor,
+            charge_point_model=self.state.model,
+            charge_point_serial_number=self.state.id[:25],
             firmware_version="sim-1.0",
         )
 
@@ -76,9 +79,9 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
             connector_id=conn.number,
             error_code="NoError",
             status=status,
-            timestamp=iso(self.sim.now()),
+            timestamp=iso(self.state.now()),
         )
-        self.sim.enqueue(lambda: payload)
+        self.scheduler.enqueue(lambda: payload)
 
     def _meter_value(self, conn: SimConnector, context: str) -> dict[str, Any]:
         sampled = [
@@ -93,7 +96,7 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
             }
             for measurand, phase, value, unit, location in conn.readings()
         ]
-        return {"timestamp": iso(self.sim.now()), "sampledValue": sampled}
+        return {"timestamp": iso(self.state.now()), "sampledValue": sampled}
 
     def start(self, conn: SimConnector, tx: SimTransaction, trigger: str) -> None:
         """StartTransaction; its answer gives the transaction id (and may deauthorize)."""
@@ -107,16 +110,16 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         def started(result: Any) -> None:
             tx.id = result.transaction_id
             status = _status(result)
-            self.sim.auth_cache[tx.id_tag] = status
+            self.state.auth_cache[tx.id_tag] = status
             if status != "Accepted" and conn.transaction is tx:
-                self.sim.end(conn, "DeAuthorized")
+                self.scheduler.end(conn, "DeAuthorized")
 
-        self.sim.enqueue(lambda: payload, keep=True, done=started)
+        self.scheduler.enqueue(lambda: payload, keep=True, done=started)
 
     def stop(self, conn: SimConnector, tx: SimTransaction, reason: str) -> None:
         """StopTransaction with the final meter value (skipped if the start never got an id)."""
         meter_stop = round(conn.energy_import_wh)
-        timestamp = iso(self.sim.now())
+        timestamp = iso(self.state.now())
         data = [self._meter_value(conn, "Transaction.End")]
 
         def build() -> Any:
@@ -131,7 +134,7 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
                 transaction_data=data,
             )
 
-        self.sim.enqueue(build, keep=True)
+        self.scheduler.enqueue(build, keep=True)
 
     def meter(self, conn: SimConnector, context: str) -> None:
         """MeterValues; with the transaction id (and kept while offline) during a transaction."""
@@ -139,7 +142,7 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         tx = conn.transaction
         if tx is None:
             payload = call.MeterValues(connector_id=conn.number, meter_value=[value])
-            self.sim.enqueue(lambda: payload)
+            self.scheduler.enqueue(lambda: payload)
             return
 
         def build() -> Any:
@@ -149,4 +152,4 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
                 connector_id=conn.number, transaction_id=tx.id, meter_value=[value]
             )
 
-        self.sim.enqueue(build, keep=True, periodic=context == "Sample.Periodic")
+        self.scheduler.enqueue(build, keep=True, periodic=context == "Sample.Periodic")

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .ocpp_wire import OCPPError
+from .wire import OCPPError
 
 if TYPE_CHECKING:
-    from .ocpp_driver import Driver
-    from .ocpp_wire import WsLink
+    from .driver import Driver
+    from .state import ChargePointState
+    from .wire import WsLink
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,15 +43,14 @@ class _Outgoing:
 
 
 class Outbox:
-    """Calls, the outbox and background tasks of a charge point; ChargePointLink builds on it."""
+    """A charge point's calls over its current link, the ordered outbox and background tasks."""
 
-    id: str
-    driver: Driver
-    boot_status: str | None
-    _link: WsLink | None
-
-    def __init__(self) -> None:
-        """Start with an empty outbox and no tasks."""
+    def __init__(self, state: ChargePointState) -> None:
+        """Start with an empty outbox, no link and no tasks; the charge point sets the driver."""
+        self.state = state
+        self.link: WsLink | None = None
+        """The open connection, if any (the connection sets it)."""
+        self.driver: Driver | None = None
         self._outbox: deque[_Outgoing] = deque()
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -59,7 +59,7 @@ class Outbox:
     @property
     def connected(self) -> bool:
         """Whether the WebSocket is open."""
-        return self._link is not None and self._link.open
+        return self.link is not None and self.link.open
 
     @property
     def queued(self) -> int:
@@ -74,9 +74,11 @@ class Outbox:
             TimeoutError: no answer within response_timeout.
             OCPPError: the central system answered with a CALLERROR.
         """
-        link = self._link
+        link = self.link
         if link is None or not link.open:
-            raise OfflineError(self.id)
+            raise OfflineError(self.state.id)
+        if self.driver is None:
+            raise RuntimeError("the charge point sets the outbox's driver first")
         request = asyncio.ensure_future(self.driver.call(payload, suppress=False))
         try:
             await asyncio.wait((request, link.closed), return_when=asyncio.FIRST_COMPLETED)
@@ -86,17 +88,22 @@ class Outbox:
                 with contextlib.suppress(asyncio.CancelledError):
                     await request
         if request.cancelled():
-            raise OfflineError(self.id)
+            raise OfflineError(self.state.id)
         error = request.exception()
         if isinstance(error, ConnectionError):
-            raise OfflineError(self.id) from error
+            raise OfflineError(self.state.id) from error
         return request.result()
+
+    async def call_alone(self, payload: Any) -> Any:
+        """call(), with nothing else going out meanwhile (the BootNotification)."""
+        async with self._send_lock:
+            return await self.call(payload)
 
     async def send_raw(self, text: str) -> None:
         """Send any text frame as it is (fault tests)."""
-        link = self._link
+        link = self.link
         if link is None:
-            raise OfflineError(self.id)
+            raise OfflineError(self.state.id)
         await link.send(text)
 
     def enqueue(
@@ -130,7 +137,7 @@ class Outbox:
         """Send what is queued, in order, while connected and booted."""
         async with self._send_lock:
             while self._outbox:
-                if not self.connected or self.boot_status != "Accepted":
+                if not self.connected or self.state.boot_status != "Accepted":
                     kept = [item for item in self._outbox if item.keep]
                     self._outbox = deque(kept)
                     return
@@ -144,12 +151,12 @@ class Outbox:
                 except OfflineError:
                     continue
                 except TimeoutError:
-                    _LOGGER.debug("%s: no answer to %s", self.id, type(payload).__name__)
+                    _LOGGER.debug("%s: no answer to %s", self.state.id, type(payload).__name__)
                     if not item.keep:
                         self._outbox.popleft()
                     return
                 except OCPPError as err:
-                    _LOGGER.debug("%s: %s refused: %s", self.id, type(payload).__name__, err)
+                    _LOGGER.debug("%s: %s refused: %s", self.state.id, type(payload).__name__, err)
                     self._outbox.popleft()
                     continue
                 self._outbox.popleft()
@@ -165,7 +172,22 @@ class Outbox:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            _LOGGER.warning("%s: background task failed: %r", self.id, error)
+            _LOGGER.warning("%s: background task failed: %r", self.state.id, error)
+
+    async def cancel_tasks(self) -> None:
+        """Cancel every background task but the caller's, and wait for them."""
+        current = asyncio.current_task()
+        tasks = [task for task in self._tasks if task is not current]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    @property
+    def sending(self) -> bool:
+        """Whether a flush is under way."""
+        return self._send_lock.locked()
 
     def flush_soon(self) -> None:
         """Flush in the background unless a flush is under way (it will pick new items up)."""

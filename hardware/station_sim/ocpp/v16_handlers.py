@@ -7,9 +7,9 @@ from typing import Any
 
 from ocpp.v16 import call_result  # type: ignore[import-untyped]
 
-from .ocpp_driver import DriverBase
-from .ocpp_profiles import SimProfile
-from .ocpp_wire import after, on
+from .driver import DriverBase
+from .profiles import SimProfile
+from .wire import after, on
 
 _READ_ONLY = {
     "NumberOfConnectors": "",
@@ -25,7 +25,7 @@ _INTEGER_KEYS = ("HeartbeatInterval", "MeterValueSampleInterval")
 
 
 class V16Handlers(DriverBase):
-    """The @on / @after handlers of V16Driver (ocpp_v16), which adds the messages it sends."""
+    """The @on / @after handlers of V16Driver (v16), which adds the messages it sends."""
 
     @on("RemoteStartTransaction")
     def _remote_start(
@@ -41,25 +41,25 @@ class V16Handlers(DriverBase):
             charging_profile,
             lambda profile: profile["charging_schedule"],
             call_unique_id,
-            lambda conn: self.sim.start_when_plugged(conn, id_tag, None, "RemoteStart"),
+            lambda conn: self.scheduler.start_when_plugged(conn, id_tag, None, "RemoteStart"),
         )
         return call_result.RemoteStartTransaction(status="Accepted" if accepted else "Rejected")
 
     @after("RemoteStartTransaction")
     def _after_remote_start(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("RemoteStopTransaction")
     def _remote_stop(self, transaction_id: int, call_unique_id: str, **_: Any) -> Any:
         conn = self.transaction_connector(transaction_id)
         if conn is None:
             return call_result.RemoteStopTransaction(status="Rejected")
-        self.sim.later(call_unique_id, lambda: self.sim.end(conn, "Remote"))
+        self.scheduler.later(call_unique_id, lambda: self.scheduler.end(conn, "Remote"))
         return call_result.RemoteStopTransaction(status="Accepted")
 
     @after("RemoteStopTransaction")
     def _after_remote_stop(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("SetChargingProfile")
     def _set_profile(
@@ -69,7 +69,7 @@ class V16Handlers(DriverBase):
             cs_charging_profiles,
             cs_charging_profiles["charging_schedule"],
             connector_id,
-            self.sim.now(),
+            self.state.now(),
         )
         return call_result.SetChargingProfile(status=self.install_profile(connector_id, profile))
 
@@ -98,12 +98,14 @@ class V16Handlers(DriverBase):
     @on("Reset")
     def _reset(self, type: str, call_unique_id: str, **_: Any) -> Any:  # noqa: A002
         reason = "HardReset" if type == "Hard" else "SoftReset"
-        self.sim.later(call_unique_id, lambda: self.sim.spawn(self.sim.reset(reason)))
+        self.scheduler.later(
+            call_unique_id, lambda: self.scheduler.spawn(self.scheduler.reset(reason))
+        )
         return call_result.Reset(status="Accepted")
 
     @after("Reset")
     def _after_reset(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("TriggerMessage")
     def _trigger(
@@ -113,38 +115,38 @@ class V16Handlers(DriverBase):
         connector_id: int | None = None,
         **_: Any,
     ) -> Any:
-        if connector_id not in (None, 0) and connector_id not in self.sim.connectors:
+        if connector_id not in (None, 0) and connector_id not in self.state.connectors:
             return call_result.TriggerMessage(status="Rejected")
-        sim = self.sim
+        state, scheduler = self.state, self.scheduler
 
         def meter_values() -> None:
-            for number, conn in sim.connectors.items():
+            for number, conn in state.connectors.items():
                 if connector_id in (None, 0, number):
                     self.meter(conn, "Trigger")
 
         actions: dict[str, Callable[[], None]] = {
-            "BootNotification": lambda: sim.enqueue(lambda: self.boot_payload("Triggered")),
-            "Heartbeat": lambda: sim.enqueue(self.heartbeat_payload),
+            "BootNotification": lambda: scheduler.enqueue(lambda: self.boot_payload("Triggered")),
+            "Heartbeat": lambda: scheduler.enqueue(self.heartbeat_payload),
             "StatusNotification": lambda: self.refresh_all(connector_id),
             "MeterValues": meter_values,
         }
         action = actions.get(requested_message)
         if action is None:
             return call_result.TriggerMessage(status="NotImplemented")
-        sim.later(call_unique_id, action)
+        scheduler.later(call_unique_id, action)
         return call_result.TriggerMessage(status="Accepted")
 
     @after("TriggerMessage")
     def _after_trigger(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     def _configuration(self) -> dict[str, tuple[str, bool]]:
-        sim = self.sim
+        state = self.state
         values = {key: (value, True) for key, value in _READ_ONLY.items()}
-        values["NumberOfConnectors"] = (str(len(sim.connectors)), True)
-        values["HeartbeatInterval"] = (str(round(sim.heartbeat_interval)), False)
-        values["MeterValueSampleInterval"] = (str(round(sim.meter_interval)), False)
-        values.update({key: (value, False) for key, value in sim.config.items()})
+        values["NumberOfConnectors"] = (str(len(state.connectors)), True)
+        values["HeartbeatInterval"] = (str(round(state.heartbeat_interval)), False)
+        values["MeterValueSampleInterval"] = (str(round(state.meter_interval)), False)
+        values.update({key: (value, False) for key, value in state.config.items()})
         return values
 
     @on("GetConfiguration")
@@ -169,7 +171,7 @@ class V16Handlers(DriverBase):
         if key in _INTEGER_KEYS:
             status = self.set_interval(key == "HeartbeatInterval", value)
             return call_result.ChangeConfiguration(status=status)
-        self.sim.config[key] = value
+        self.state.config[key] = value
         return call_result.ChangeConfiguration(status="Accepted")
 
     @on("SendLocalList")
@@ -189,27 +191,27 @@ class V16Handlers(DriverBase):
 
     @on("GetLocalListVersion")
     def _get_local_list_version(self, **_: Any) -> Any:
-        return call_result.GetLocalListVersion(list_version=self.sim.local_list_version)
+        return call_result.GetLocalListVersion(list_version=self.state.local_list_version)
 
     @on("ClearCache")
     def _clear_cache(self, **_: Any) -> Any:
-        self.sim.auth_cache.clear()
+        self.state.auth_cache.clear()
         return call_result.ClearCache(status="Accepted")
 
     @on("UnlockConnector")
     def _unlock(self, connector_id: int, call_unique_id: str, **_: Any) -> Any:
-        conn = self.sim.connectors.get(connector_id)
+        conn = self.state.connectors.get(connector_id)
         if conn is None:
             return call_result.UnlockConnector(status="NotSupported")
-        self.sim.later(call_unique_id, lambda: self.sim.end(conn, "UnlockCommand"))
+        self.scheduler.later(call_unique_id, lambda: self.scheduler.end(conn, "UnlockCommand"))
         return call_result.UnlockConnector(status="Unlocked")
 
     @after("UnlockConnector")
     def _after_unlock(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("DataTransfer")
     def _data_transfer(self, vendor_id: str, data: str | None = None, **_: Any) -> Any:
-        if vendor_id != self.sim.vendor:
+        if vendor_id != self.state.vendor:
             return call_result.DataTransfer(status="UnknownVendorId")
         return call_result.DataTransfer(status="Accepted", data=data)

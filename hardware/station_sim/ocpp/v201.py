@@ -1,6 +1,6 @@
 """OCPP 2.0.1 for the simulated charge point: each connector is an EVSE with one connector.
 
-This module builds the messages the charging station sends; ocpp_v201_handlers answers the CSMS.
+This module builds the messages the charging station sends; v201_handlers answers the CSMS.
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import uuid
 
 from ocpp.v201 import ChargePoint, call  # type: ignore[import-untyped]
 
-from .ocpp_driver import DriverBase
-from .ocpp_physics import SimConnector, SimTransaction
-from .ocpp_profiles import iso
-from .ocpp_v201_handlers import V201Handlers
-from .ocpp_wire import LIBRARY_LOGGER
+from .driver import DriverBase
+from .physics import SimConnector
+from .profiles import iso
+from .transaction import SimTransaction
+from .v201_handlers import V201Handlers
+from .wire import LIBRARY_LOGGER
 
 if TYPE_CHECKING:
-    from .ocpp_cp import SimulatedChargePoint
+    from .driver import Scheduler
+    from .state import ChargePointState
 
 _TRIGGERS = {"Authorized": "Authorized", "RemoteStart": "RemoteStart"}
 _STOP_TRIGGERS = {
@@ -56,21 +58,22 @@ def _status(result: Any) -> str:
 class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
     """The charging-station side of OCPP 2.0.1, bound to one simulated charge point."""
 
-    def __init__(self, sim: SimulatedChargePoint) -> None:
-        """Serve `sim`; the connection is attached on each connect."""
-        super().__init__(sim.id, None, sim.response_timeout, LIBRARY_LOGGER)
-        self.sim = sim
+    def __init__(self, state: ChargePointState, scheduler: Scheduler) -> None:
+        """Serve the charge point `state` describes; the connection is attached on each connect."""
+        super().__init__(state.id, None, state.response_timeout, LIBRARY_LOGGER)
+        self.state = state
+        self.scheduler = scheduler
         for key, value in _WRITABLE.items():
-            sim.config.setdefault(key, value)
+            state.config.setdefault(key, value)
 
     # -- what the charging station sends --------------------------------------------------------
 
     def boot_payload(self, reason: str) -> Any:
         """A BootNotification with its reason (PowerUp, RemoteReset, Triggered, Unknown)."""
         station = {
-            "model": self.sim.model,
-            "vendorName": self.sim.vendor,
-            "serialNumber": self.sim.id[:25],
+            "model": self.state.model,
+            "vendorName": self.state.vendor,
+            "serialNumber": self.state.id[:25],
             "firmwareVersion": "sim-1.0",
         }
         return call.BootNotification(charging_station=station, reason=reason)
@@ -99,7 +102,7 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
             }
             for measurand, phase, value, unit, location in conn.readings()
         ]
-        return {"timestamp": iso(self.sim.now()), "sampledValue": sampled}
+        return {"timestamp": iso(self.state.now()), "sampledValue": sampled}
 
     def _event(
         self,
@@ -112,10 +115,10 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         context: str,
         **extra: Any,
     ) -> Any:
-        offline = None if self.sim.connected else True
+        offline = None if self.scheduler.connected else True
         return call.TransactionEvent(
             event_type=event_type,
-            timestamp=iso(self.sim.now()),
+            timestamp=iso(self.state.now()),
             trigger_reason=trigger,
             seq_no=tx.next_seq(),
             transaction_info={"transactionId": tx.id, **info},
@@ -131,12 +134,12 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         if status != conn.status or force:
             conn.status = status
             payload = call.StatusNotification(
-                timestamp=iso(self.sim.now()),
+                timestamp=iso(self.state.now()),
                 connector_status=status,
                 evse_id=conn.number,
                 connector_id=1,
             )
-            self.sim.enqueue(lambda: payload)
+            self.scheduler.enqueue(lambda: payload)
         if state != conn.charging_state:
             conn.charging_state = state
             tx = conn.transaction
@@ -145,7 +148,7 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
                 event = self._event(
                     conn, tx, "Updated", "ChargingStateChanged", info=info, context="Trigger"
                 )
-                self.sim.enqueue(lambda: event, keep=True)
+                self.scheduler.enqueue(lambda: event, keep=True)
 
     def start(self, conn: SimConnector, tx: SimTransaction, trigger: str) -> None:
         """TransactionEvent Started, with our own transaction id and the token."""
@@ -169,9 +172,9 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         def started(result: Any) -> None:
             status = _status(result)
             if status != "Accepted" and conn.transaction is tx:
-                self.sim.end(conn, "DeAuthorized")
+                self.scheduler.end(conn, "DeAuthorized")
 
-        self.sim.enqueue(lambda: event, keep=True, done=started)
+        self.scheduler.enqueue(lambda: event, keep=True, done=started)
 
     def stop(self, conn: SimConnector, tx: SimTransaction, reason: str) -> None:
         """TransactionEvent Ended with the stopped reason."""
@@ -180,7 +183,7 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
         trigger = _STOP_TRIGGERS.get(reason, "AbnormalCondition")
         event = self._event(conn, tx, "Ended", trigger, info=info, context="Transaction.End")
         conn.charging_state = state
-        self.sim.enqueue(lambda: event, keep=True)
+        self.scheduler.enqueue(lambda: event, keep=True)
 
     def meter(self, conn: SimConnector, context: str) -> None:
         """TransactionEvent Updated during a transaction (kept offline), else MeterValues."""
@@ -189,8 +192,8 @@ class V201Driver(V201Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
             payload = call.MeterValues(
                 evse_id=conn.number, meter_value=[self._meter_value(conn, context)]
             )
-            self.sim.enqueue(lambda: payload)
+            self.scheduler.enqueue(lambda: payload)
             return
         trigger = "Trigger" if context == "Trigger" else "MeterValuePeriodic"
         event = self._event(conn, tx, "Updated", trigger, info={}, context=context)
-        self.sim.enqueue(lambda: event, keep=True, periodic=trigger == "MeterValuePeriodic")
+        self.scheduler.enqueue(lambda: event, keep=True, periodic=trigger == "MeterValuePeriodic")

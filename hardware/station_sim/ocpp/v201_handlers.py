@@ -7,9 +7,9 @@ from typing import Any
 
 from ocpp.v201 import call_result  # type: ignore[import-untyped]
 
-from .ocpp_driver import DriverBase
-from .ocpp_profiles import SimProfile
-from .ocpp_wire import after, on
+from .driver import DriverBase
+from .profiles import SimProfile
+from .wire import after, on
 
 _READ_ONLY = {
     "SmartChargingCtrlr.Enabled": "true",
@@ -22,7 +22,7 @@ _INTERVALS = ("OCPPCommCtrlr.HeartbeatInterval", "SampledDataCtrlr.TxUpdatedInte
 
 
 class V201Handlers(DriverBase):
-    """The @on / @after handlers of V201Driver (ocpp_v201), which adds the messages it sends."""
+    """The @on / @after handlers of V201Driver (v201), which adds the messages it sends."""
 
     @on("RequestStartTransaction")
     def _request_start(
@@ -40,30 +40,32 @@ class V201Handlers(DriverBase):
             charging_profile,
             lambda profile: profile["charging_schedule"][0],
             call_unique_id,
-            lambda conn: self.sim.start_when_plugged(conn, tag, remote_start_id, "RemoteStart"),
+            lambda conn: self.scheduler.start_when_plugged(
+                conn, tag, remote_start_id, "RemoteStart"
+            ),
         )
         return call_result.RequestStartTransaction(status="Accepted" if accepted else "Rejected")
 
     @after("RequestStartTransaction")
     def _after_request_start(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("RequestStopTransaction")
     def _request_stop(self, transaction_id: str, call_unique_id: str, **_: Any) -> Any:
         conn = self.transaction_connector(transaction_id)
         if conn is None:
             return call_result.RequestStopTransaction(status="Rejected")
-        self.sim.later(call_unique_id, lambda: self.sim.end(conn, "Remote"))
+        self.scheduler.later(call_unique_id, lambda: self.scheduler.end(conn, "Remote"))
         return call_result.RequestStopTransaction(status="Accepted")
 
     @after("RequestStopTransaction")
     def _after_request_stop(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("SetChargingProfile")
     def _set_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any) -> Any:
         profile = SimProfile.from_wire(
-            charging_profile, charging_profile["charging_schedule"][0], evse_id, self.sim.now()
+            charging_profile, charging_profile["charging_schedule"][0], evse_id, self.state.now()
         )
         return call_result.SetChargingProfile(status=self.install_profile(evse_id, profile))
 
@@ -93,17 +95,17 @@ class V201Handlers(DriverBase):
 
     @on("Reset")
     def _reset(self, type: str, call_unique_id: str, **_: Any) -> Any:  # noqa: A002
-        sim = self.sim
-        busy = any(conn.transaction is not None for conn in sim.connectors.values())
+        state, scheduler = self.state, self.scheduler
+        busy = any(conn.transaction is not None for conn in state.connectors.values())
         if type == "OnIdle" and busy:
-            sim.reset_when_idle = True
+            state.reset_when_idle = True
             return call_result.Reset(status="Scheduled")
-        sim.later(call_unique_id, lambda: sim.spawn(sim.reset("SoftReset")))
+        scheduler.later(call_unique_id, lambda: scheduler.spawn(scheduler.reset("SoftReset")))
         return call_result.Reset(status="Accepted")
 
     @after("Reset")
     def _after_reset(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     @on("TriggerMessage")
     def _trigger(
@@ -113,11 +115,11 @@ class V201Handlers(DriverBase):
         evse: dict[str, Any] | None = None,
         **_: Any,
     ) -> Any:
-        sim = self.sim
+        state, scheduler = self.state, self.scheduler
         number = (evse or {}).get("id")
-        if number not in (None, 0) and number not in sim.connectors:
+        if number not in (None, 0) and number not in state.connectors:
             return call_result.TriggerMessage(status="Rejected")
-        chosen = [c for n, c in sim.connectors.items() if number in (None, 0, n)]
+        chosen = [c for n, c in state.connectors.items() if number in (None, 0, n)]
 
         def meter_values() -> None:
             for conn in chosen:
@@ -130,8 +132,8 @@ class V201Handlers(DriverBase):
                     self.meter(conn, "Trigger")
 
         actions: dict[str, Callable[[], None]] = {
-            "BootNotification": lambda: sim.enqueue(lambda: self.boot_payload("Triggered")),
-            "Heartbeat": lambda: sim.enqueue(self.heartbeat_payload),
+            "BootNotification": lambda: scheduler.enqueue(lambda: self.boot_payload("Triggered")),
+            "Heartbeat": lambda: scheduler.enqueue(self.heartbeat_payload),
             "StatusNotification": lambda: self.refresh_all(number),
             "MeterValues": meter_values,
             "TransactionEvent": transaction_events,
@@ -139,20 +141,20 @@ class V201Handlers(DriverBase):
         action = actions.get(requested_message)
         if action is None:
             return call_result.TriggerMessage(status="NotImplemented")
-        sim.later(call_unique_id, action)
+        scheduler.later(call_unique_id, action)
         return call_result.TriggerMessage(status="Accepted")
 
     @after("TriggerMessage")
     def _after_trigger(self, call_unique_id: str, **_: Any) -> None:
-        self.sim.run_later(call_unique_id)
+        self.scheduler.run_later(call_unique_id)
 
     def _variables(self) -> dict[str, tuple[str, bool]]:
-        sim = self.sim
+        state = self.state
         values = {key: (value, True) for key, value in _READ_ONLY.items()}
-        values["LocalAuthListCtrlr.Entries"] = (str(len(sim.local_list)), True)
-        values[_INTERVALS[0]] = (str(round(sim.heartbeat_interval)), False)
-        values[_INTERVALS[1]] = (str(round(sim.meter_interval)), False)
-        values.update({key: (value, False) for key, value in sim.config.items()})
+        values["LocalAuthListCtrlr.Entries"] = (str(len(state.local_list)), True)
+        values[_INTERVALS[0]] = (str(round(state.heartbeat_interval)), False)
+        values[_INTERVALS[1]] = (str(round(state.meter_interval)), False)
+        values.update({key: (value, False) for key, value in state.config.items()})
         return values
 
     @staticmethod
@@ -205,7 +207,7 @@ class V201Handlers(DriverBase):
             return "Rejected"
         if key in _INTERVALS:
             return self.set_interval(key == _INTERVALS[0], value)
-        self.sim.config[key] = value
+        self.state.config[key] = value
         return "Accepted"
 
     @on("SendLocalList")
@@ -225,16 +227,16 @@ class V201Handlers(DriverBase):
 
     @on("GetLocalListVersion")
     def _get_local_list_version(self, **_: Any) -> Any:
-        return call_result.GetLocalListVersion(version_number=self.sim.local_list_version)
+        return call_result.GetLocalListVersion(version_number=self.state.local_list_version)
 
     @on("ClearCache")
     def _clear_cache(self, **_: Any) -> Any:
-        self.sim.auth_cache.clear()
+        self.state.auth_cache.clear()
         return call_result.ClearCache(status="Accepted")
 
     @on("UnlockConnector")
     def _unlock(self, evse_id: int, connector_id: int, **_: Any) -> Any:
-        conn = self.sim.connectors.get(evse_id)
+        conn = self.state.connectors.get(evse_id)
         if conn is None or connector_id != 1:
             return call_result.UnlockConnector(status="UnknownConnector")
         if conn.transaction is not None:
@@ -243,6 +245,6 @@ class V201Handlers(DriverBase):
 
     @on("DataTransfer")
     def _data_transfer(self, vendor_id: str, data: Any = None, **_: Any) -> Any:
-        if vendor_id != self.sim.vendor:
+        if vendor_id != self.state.vendor:
             return call_result.DataTransfer(status="UnknownVendorId")
         return call_result.DataTransfer(status="Accepted", data=data)

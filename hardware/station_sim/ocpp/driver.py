@@ -1,22 +1,24 @@
 """What the 1.6 and 2.0.1 drivers share: the charge point's stores behind the central system's calls.
 
 A driver is the `ocpp` library's ChargePoint for one version with this mixin in front; the mixin
-keeps remote starts, profiles, intervals, availability and the local list in one place. `Driver`
-is what the simulator (ocpp_link, ocpp_cp) needs of a driver.
+keeps remote starts, profiles, intervals, availability and the local list in one place. A driver
+is handed the charge point's state and a `Scheduler`; `Driver` is what the charge point needs of
+a driver.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .ocpp_profiles import MAX_PURPOSES, TX, SimProfile
+from .profiles import MAX_PURPOSES, TX, SimProfile
 
 if TYPE_CHECKING:
-    from .ocpp_cp import SimulatedChargePoint
-    from .ocpp_physics import SimConnector, SimTransaction
-    from .ocpp_wire import WsLink
+    from .physics import SimConnector
+    from .state import ChargePointState
+    from .transaction import SimTransaction
+    from .wire import WsLink
 
 
 class Driver(Protocol):
@@ -56,10 +58,55 @@ class Driver(Protocol):
         """Queue a meter reading of the connector."""
 
 
+class Scheduler(Protocol):
+    """What the drivers ask of the charge point: send, wait for an answer to go out, act.
+
+    SimulatedChargePoint is one; the drivers never see the rest of it.
+    """
+
+    @property
+    def connected(self) -> bool:
+        """Whether the WebSocket is open."""
+
+    def enqueue(
+        self,
+        build: Callable[[], Any],
+        *,
+        keep: bool = False,
+        done: Callable[[Any], None] | None = None,
+        periodic: bool = False,
+    ) -> None:
+        """Queue a CALL; `build` makes its payload when its turn comes."""
+
+    def later(self, unique_id: str, action: Callable[[], None]) -> None:
+        """Do `action` once the answer to CALL `unique_id` went out."""
+
+    def run_later(self, unique_id: str) -> None:
+        """The answer to `unique_id` went out (the drivers' @after hooks)."""
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run `coro` in the background."""
+
+    def set_meter_interval(self, seconds: float) -> None:
+        """Change the meter interval from now on."""
+
+    def end(self, conn: SimConnector, reason: str) -> None:
+        """End the connector's transaction (reason in 1.6 terms)."""
+
+    def start_when_plugged(
+        self, conn: SimConnector, id_tag: str, remote_start_id: int | None, trigger: str
+    ) -> None:
+        """Start now if a car is plugged, else as soon as one is."""
+
+    async def reset(self, stop_reason: str) -> None:
+        """End every transaction, drop the connection and boot again."""
+
+
 class DriverBase:
     """Version-independent helpers; the subclass is also an ocpp library ChargePoint."""
 
-    sim: SimulatedChargePoint
+    state: ChargePointState
+    scheduler: Scheduler
     _connection: Any
     _response_queue: asyncio.Queue[Any]
     _response_timeout: float
@@ -68,11 +115,11 @@ class DriverBase:
         """Use `link` from now on, forgetting answers still due on the previous connection."""
         self._connection = link
         self._response_queue = asyncio.Queue()
-        self._response_timeout = self.sim.response_timeout
+        self._response_timeout = self.state.response_timeout
 
     def free_connector(self, number: int | None) -> SimConnector | None:
         """The connector a remote start is for: the given one, else a free one (plugged first)."""
-        connectors = self.sim.connectors
+        connectors = self.state.connectors
         if number is not None:
             return connectors.get(number)
         free = [c for c in connectors.values() if c.transaction is None and c.available]
@@ -81,7 +128,7 @@ class DriverBase:
 
     def transaction_connector(self, transaction_id: object) -> SimConnector | None:
         """The connector whose running transaction has this id."""
-        for conn in self.sim.connectors.values():
+        for conn in self.state.connectors.values():
             if conn.transaction is not None and conn.transaction.id == transaction_id:
                 return conn
         return None
@@ -101,7 +148,7 @@ class DriverBase:
         """
         conn = self.free_connector(number)
         if (
-            not self.sim.accept_remote_start
+            not self.state.accept_remote_start
             or conn is None
             or conn.transaction is not None
             or not conn.available
@@ -110,11 +157,11 @@ class DriverBase:
             return False
         if charging_profile is not None:
             profile = SimProfile.from_wire(
-                charging_profile, schedule_of(charging_profile), conn.number, self.sim.now()
+                charging_profile, schedule_of(charging_profile), conn.number, self.state.now()
             )
             profile.transaction_id = None
             conn.install(profile)
-        self.sim.later(call_unique_id, lambda: start(conn))
+        self.scheduler.later(call_unique_id, lambda: start(conn))
         return True
 
     def set_interval(self, heartbeat: bool, value: str) -> str:
@@ -126,19 +173,19 @@ class DriverBase:
         if seconds <= 0:
             return "Rejected"
         if heartbeat:
-            self.sim.heartbeat_interval = float(seconds)
+            self.state.heartbeat_interval = float(seconds)
         else:
-            self.sim.set_meter_interval(float(seconds))
+            self.scheduler.set_meter_interval(float(seconds))
         return "Accepted"
 
     def install_profile(self, connector: int, profile: SimProfile) -> str:
         """Store a profile after checking it against the connector; "Accepted" or "Rejected"."""
-        if not self.sim.accept_profiles or not profile.periods:
+        if not self.state.accept_profiles or not profile.periods:
             return "Rejected"
         if profile.purpose in MAX_PURPOSES and connector != 0:
             return "Rejected"
         if connector != 0:
-            conn = self.sim.connectors.get(connector)
+            conn = self.state.connectors.get(connector)
             if conn is None:
                 return "Rejected"
             if profile.purpose == TX:
@@ -149,9 +196,9 @@ class DriverBase:
             return "Rejected"
         self.clear_profiles(profile_id=profile.id)
         if connector == 0:
-            self.sim.station_profiles[profile.purpose, profile.stack_level] = profile
+            self.state.station_profiles[profile.purpose, profile.stack_level] = profile
         else:
-            self.sim.connectors[connector].install(profile)
+            self.state.connectors[connector].install(profile)
         return "Accepted"
 
     def clear_profiles(
@@ -163,8 +210,8 @@ class DriverBase:
         stack_level: int | None = None,
     ) -> bool:
         """Remove the profiles that match (by id alone when given); whether any was removed."""
-        stores = [(0, self.sim.station_profiles)] + [
-            (number, conn.profiles) for number, conn in self.sim.connectors.items()
+        stores = [(0, self.state.station_profiles)] + [
+            (number, conn.profiles) for number, conn in self.state.connectors.items()
         ]
         removed = False
         for number, store in stores:
@@ -185,9 +232,9 @@ class DriverBase:
     def set_availability(self, connector: int, operative: bool) -> str:
         """Change availability (connector 0: all); "Scheduled" while a transaction runs."""
         if connector == 0:
-            targets = list(self.sim.connectors.values())
-        elif connector in self.sim.connectors:
-            targets = [self.sim.connectors[connector]]
+            targets = list(self.state.connectors.values())
+        elif connector in self.state.connectors:
+            targets = [self.state.connectors[connector]]
         else:
             return "Rejected"
         busy = False
@@ -201,17 +248,17 @@ class DriverBase:
     ) -> None:
         """Apply a SendLocalList: (id tag, status or None to remove) entries."""
         if full:
-            self.sim.local_list.clear()
+            self.state.local_list.clear()
         for tag, status in entries:
             if status is None:
-                self.sim.local_list.pop(tag, None)
+                self.state.local_list.pop(tag, None)
             else:
-                self.sim.local_list[tag] = status
-        self.sim.local_list_version = version
+                self.state.local_list[tag] = status
+        self.state.local_list_version = version
 
     def refresh_all(self, connector: int | None) -> None:
         """Report the status of one connector, or of all (connector None or 0), again."""
-        for number, conn in self.sim.connectors.items():
+        for number, conn in self.state.connectors.items():
             if connector in (None, 0, number):
                 self.refresh(conn, force=True)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from .ocpp_cp import SimulatedChargePoint
+from .charge_point import SimulatedChargePoint
 
 
 def read_passwords(path: Path) -> str | dict[str, str]:

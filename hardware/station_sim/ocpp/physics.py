@@ -1,8 +1,8 @@
 """Connectors, cars and transactions of a simulated OCPP charge point.
 
 No networking here: `SimConnector.advance(dt)` moves one connector forward by `dt` seconds and
-`SimConnector.limit_a` evaluates the charging profiles it holds (ocpp_profiles), as a charge point's
-firmware would. The OCPP side (ocpp_cp, ocpp_v16, ocpp_v201) reads this state and reports it.
+`SimConnector.limit_a` evaluates the charging profiles it holds (profiles), as a charge point's
+firmware would. The OCPP side (charge_point, v16, v201) reads this state and reports it.
 """
 
 from __future__ import annotations
@@ -11,33 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .ocpp_profiles import (
-    MAX_PURPOSES,
-    MIN_CURRENT_A,
-    TX,
-    TX_DEFAULT,
-    SimProfile,
-    best_limit,
-    utc_now,
-)
-
-
-@dataclass(slots=True)
-class SimTransaction:
-    """A transaction the charge point runs; its id may arrive later (1.6, queued offline)."""
-
-    id_tag: str
-    started_at: datetime
-    meter_start_wh: float
-    id: int | str | None = None
-    remote_start_id: int | None = None
-    seq_no: int = 0
-    """2.0.1: the next TransactionEvent's seqNo."""
-
-    def next_seq(self) -> int:
-        """Take the next sequence number."""
-        self.seq_no += 1
-        return self.seq_no - 1
+from .profiles import MAX_PURPOSES, MIN_CURRENT_A, TX, TX_DEFAULT, SimProfile, best_limit, utc_now
+from .transaction import SimTransaction
 
 
 @dataclass(slots=True, eq=False)

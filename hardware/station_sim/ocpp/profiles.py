@@ -1,7 +1,7 @@
 """Charging profiles of a simulated OCPP charge point and the limits they set.
 
 `SimProfile` is a profile as the charge point stores it; `best_limit` picks the limit that applies
-among several, as a charge point's firmware would. Connectors (ocpp_physics) hold and apply them.
+among several, as a charge point's firmware would. Connectors (physics) hold and apply them.
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .ocpp_physics import SimTransaction
+from .transaction import SimTransaction
 
 MIN_CURRENT_A = 6.0
 """IEC 61851: a car cannot be offered less than 6 A; a lower limit pauses charging."""
