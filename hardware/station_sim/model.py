@@ -106,6 +106,8 @@ class SimulatedStation:
     """Discharge stops at this state of charge (percent)."""
     clock: Callable[[], float] = time.time
     """Wall clock in unix seconds, for `until` and SenML base times; tests may replace it."""
+    regulator_delay_s: float = 0.0
+    """Seconds a PUT /regulator takes to be applied and answered (a slow station)."""
 
     switch_on: bool = field(default=False, init=False)
     setpoint_ma: int = field(default=0, init=False)
@@ -115,6 +117,9 @@ class SimulatedStation:
     energy_export_wh: float = field(default=0.0, init=False)
     vehicle: Vehicle | None = field(default=None, init=False)
     faults: Faults = field(default_factory=Faults, init=False)
+    applied: list[tuple[float, int]] = field(default_factory=list, init=False)
+    """Every setpoint in force, as (time.monotonic(), mA) from the moment it applied: the truth
+    a test checks the site's limit against (the integration never reads it)."""
 
     def __post_init__(self) -> None:
         """Check the configuration and start from the fallback setpoint."""
@@ -124,7 +129,13 @@ class SimulatedStation:
             raise ValueError("max_discharge_ma must be 0 or at least min_ma")
         if self.max_age < 1 or self.tick <= 0 or self.ramp_a_per_s <= 0:
             raise ValueError("max_age, tick and ramp_a_per_s must be positive")
-        self.setpoint_ma = self.fallback_ma
+        self._apply(self.fallback_ma)
+
+    def _apply(self, setpoint_ma: int) -> None:
+        """Put a setpoint in force and write it down."""
+        self.setpoint_ma = setpoint_ma
+        if not self.applied or self.applied[-1][1] != setpoint_ma:
+            self.applied.append((time.monotonic(), setpoint_ma))
 
     @property
     def voltage(self) -> float:
@@ -165,7 +176,7 @@ class SimulatedStation:
             raise SetpointError(f"setpoint must be 0 or within {self.min_ma}..{self.max_ma} mA")
         if until is not None and until <= self.clock():
             raise SetpointError("until is not in the future")
-        self.setpoint_ma = setpoint_ma
+        self._apply(setpoint_ma)
         self.until = until
 
     def plug(self, vehicle: Vehicle) -> None:
@@ -181,7 +192,7 @@ class SimulatedStation:
     def reboot(self) -> None:
         """Forget everything volatile, as a firmware restart does; the vehicle stays plugged."""
         self.switch_on = False
-        self.setpoint_ma = self.fallback_ma
+        self._apply(self.fallback_ma)
         self.until = None
         self.current_a = 0.0
         self.energy_import_wh = 0.0
@@ -221,7 +232,7 @@ class SimulatedStation:
         if dt <= 0:
             return
         if self.until is not None and self.clock() >= self.until:
-            self.setpoint_ma = self.fallback_ma
+            self._apply(self.fallback_ma)
             self.until = None
         step = self.ramp_a_per_s * dt
         gap = self.target_a() - self.current_a

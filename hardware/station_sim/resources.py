@@ -137,6 +137,8 @@ class RegulatorResource(StationResource):
 
     async def render_put(self, request: Message) -> Message:
         """Accept a new setpoint, or explain why not."""
+        if self.station.regulator_delay_s > 0:
+            await asyncio.sleep(self.station.regulator_delay_s)
         try:
             setpoint, until = payloads.parse_regulator(request.payload, request.opt.content_format)
             self.station.set_regulator(setpoint, until)

@@ -1,0 +1,1 @@
+"""The supply is never overloaded under faults: checked against what the simulators applied."""
