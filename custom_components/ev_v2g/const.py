@@ -99,6 +99,8 @@ LOAD_SENSOR_GRACE: Final = 30
 SETPOINT_LEASE: Final = 300
 # Refresh a setpoint when this little of its lease is left.
 SETPOINT_REFRESH_MARGIN: Final = 60
+# A station's clock may run behind ours: a setpoint it holds counts this much past its lease.
+SETPOINT_EXPIRY_GRACE: Final = 2.0
 
 # A station's meter is written to the ledger at most this often (the pilot sampled each minute).
 READING_INTERVAL: Final = 60

@@ -62,6 +62,11 @@ class CoapStationLink:
         return self.lease.desired_setpoint_a
 
     @property
+    def held_until(self) -> float | None:
+        """Until when the station may apply the last delivered setpoint on its own."""
+        return self.lease.held_until
+
+    @property
     def connected(self) -> bool:
         """Whether the station answers its observations."""
         return self.observer.connected

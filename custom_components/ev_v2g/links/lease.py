@@ -18,6 +18,9 @@ from ..transport.errors import StationError
 
 _LOGGER = logging.getLogger(__name__)
 
+# After contact returns, renew this much later (power sharing's new setpoint comes first).
+RENEW_AFTER_CONTACT = 0.5
+
 type SendSetpoint = Callable[[float, int], Awaitable[None]]
 """Deliver a setpoint (A) valid until an epoch second; raises StationError."""
 
@@ -29,6 +32,11 @@ class SetpointLease:
         """Lease setpoints to `station` through `send`."""
         self.station = station
         self.desired_setpoint_a: float | None = None
+        """The setpoint last delivered (acknowledged), which the station keeps until held_until."""
+        self.held_until: float | None = None
+        """Until when the station may apply desired_setpoint_a on its own (its lease)."""
+        self.wanted_a: float | None = None
+        """The setpoint asked for last; renewals deliver this one, never an older one."""
         self._send = send
         self._lock = asyncio.Lock()
         self._refresh: asyncio.TimerHandle | None = None
@@ -45,17 +53,24 @@ class SetpointLease:
         async with self._lock:
             if unless is not None and unless():
                 return
+            self.wanted_a = setpoint_a
             await self._deliver(setpoint_a)
 
     async def _deliver(self, setpoint_a: float) -> None:
-        await self._send(setpoint_a, int(time.time()) + SETPOINT_LEASE)
+        until = int(time.time()) + SETPOINT_LEASE
+        await self._send(setpoint_a, until)
         self.desired_setpoint_a = setpoint_a
+        self.held_until = until
         self._schedule(SETPOINT_LEASE - SETPOINT_REFRESH_MARGIN)
 
     def renew_soon(self) -> None:
-        """Renew now (contact is back: the station may have dropped our setpoint)."""
-        if self.desired_setpoint_a is not None:
-            self._schedule(0)
+        """Renew shortly (contact is back: the station may have dropped our setpoint).
+
+        Not at once: power sharing, told of the contact too, may want another setpoint first,
+        and a renewal delivers the one wanted when its turn comes.
+        """
+        if self.wanted_a is not None:
+            self._schedule(RENEW_AFTER_CONTACT)
 
     async def stop(self) -> None:
         """Stop renewing."""
@@ -82,9 +97,9 @@ class SetpointLease:
         """
         try:
             async with self._lock:
-                if self.desired_setpoint_a is None or not self.station.available:
+                if self.wanted_a is None or not self.station.available:
                     return
-                await self._deliver(self.desired_setpoint_a)
+                await self._deliver(self.wanted_a)
         except StationError as err:
             _LOGGER.debug("%s: setpoint renewal failed: %s", self.station.name, err)
             self._schedule(SETPOINT_REFRESH_MARGIN / 4)

@@ -82,6 +82,11 @@ class OcppStationLink:
         return self.lease.desired_setpoint_a
 
     @property
+    def held_until(self) -> float | None:
+        """Until when the connector may apply the last delivered setpoint on its own."""
+        return self.lease.held_until
+
+    @property
     def connected(self) -> bool:
         """Whether the charge point is connected and heard from."""
         state = self.central.states.get(self.charge_point_id)

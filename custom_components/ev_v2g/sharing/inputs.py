@@ -19,6 +19,7 @@ from ..const import (
     CONF_SAFE_LIMIT,
     DEFAULT_ROTATION_PERIOD,
     LOAD_NON_EV,
+    SETPOINT_EXPIRY_GRACE,
 )
 from ..core.allocation import DemandResponse, DemandResponseMode, Policy, StationDemand
 from ..core.station import Station, StationState
@@ -32,6 +33,10 @@ class SetpointTarget(Protocol):
     @property
     def desired_setpoint_a(self) -> float | None:
         """The setpoint last delivered and kept (None before the first)."""
+
+    @property
+    def held_until(self) -> float | None:
+        """Until when the station may apply that setpoint on its own (its lease), if known."""
 
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
@@ -131,7 +136,8 @@ def reserved_a(target: SetpointTarget, now: float) -> float:
     telemetry = station.telemetry
     if station.state is StationState.INITIALIZED:
         return station.capabilities.max_current_a
-    if telemetry.setpoint_until is not None and telemetry.setpoint_until > now:
+    held = max(telemetry.setpoint_until or 0.0, target.held_until or 0.0)
+    if held and held + SETPOINT_EXPIRY_GRACE > now:
         return max(target.desired_setpoint_a or 0.0, telemetry.setpoint_a or 0.0, 0.0)
     if telemetry.fallback_a is None:
         return station.capabilities.max_current_a

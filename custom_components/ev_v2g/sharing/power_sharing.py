@@ -1,20 +1,28 @@
 """Power sharing of a site: stations, limits and demand response in, setpoints on the stations.
 
 Runs the pure allocator when one of its inputs changes (changes within 50 ms are taken together),
-sends only the setpoints that changed, to all stations at once, and wakes itself when a rotation
-is due, a demand-response request ends or the budget kept for a silent station expires.
+sends only the setpoints that changed, and wakes itself when a rotation is due, a
+demand-response request ends or the budget kept for a silent station expires. Break before make:
+the cuts of an outcome go out first, all at once, and its raises only once every cut is
+acknowledged; a station whose cut was not is counted at its old setpoint until its lease ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 import logging
 import time
 
-from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL, LOAD_GRID_IMPORT
+from ..const import (
+    ALLOCATION_DEBOUNCE,
+    CONTROL_MANUAL,
+    LOAD_GRID_IMPORT,
+    SETPOINT_EXPIRY_GRACE,
+    SETPOINT_LEASE,
+)
 from ..core.allocation import (
     Allocation,
     DemandResponse,
@@ -31,6 +39,15 @@ _LOGGER = logging.getLogger(__name__)
 
 # After a setpoint could not be delivered, try again this much later.
 RETRY_DELAY = 5.0
+
+
+@dataclass(frozen=True)
+class _UnconfirmedCut:
+    """A cut the station did not acknowledge: it may still apply `high_a` until `until`."""
+
+    high_a: float
+    low_a: float
+    until: float
 
 
 class PowerSharing:
@@ -66,6 +83,7 @@ class PowerSharing:
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
         self._failed: set[str] = set()
+        self._unconfirmed: dict[str, _UnconfirmedCut] = {}
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -203,13 +221,33 @@ class PowerSharing:
         )
 
     def demand_of(self, key: str, now: float) -> StationDemand:
-        """One station as the allocator sees it now."""
-        return station_demand(
-            self.targets[key],
+        """One station as the allocator sees it now.
+
+        A station whose cut went unacknowledged counts at what it may still apply.
+        """
+        target = self.targets[key]
+        demand = station_demand(
+            target,
             self.supply_phases.get(key, frozenset({0})),
             manual=self.control_modes.get(key) == CONTROL_MANUAL,
             now=now,
         )
+        if (cut := self._unconfirmed.get(key)) is not None:
+            if now >= cut.until or target.desired_setpoint_a == cut.low_a:
+                del self._unconfirmed[key]  # its lease is over, or the cut landed since
+            else:
+                demand = replace(demand, fixed_a=max(demand.fixed_a or 0.0, cut.high_a))
+        return demand
+
+    def in_force_a(self, key: str) -> float | None:
+        """The most a station may apply now: what we delivered last or what it reports."""
+        target = self.targets[key]
+        known = [
+            value
+            for value in (target.desired_setpoint_a, target.station.telemetry.setpoint_a)
+            if value is not None
+        ]
+        return max(known) if known else None
 
     # --- running the allocator -------------------------------------------------------------------
 
@@ -247,7 +285,16 @@ class PowerSharing:
             if self.targets[key].station.available
             and self.targets[key].desired_setpoint_a != setpoint
         ]
-        await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in changes))
+        cuts: list[tuple[str, float]] = []
+        raises: list[tuple[str, float]] = []
+        for key, setpoint in changes:
+            before = self.in_force_a(key)
+            (cuts if before is not None and setpoint < before else raises).append((key, setpoint))
+        delivered = await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in cuts))
+        if all(delivered):
+            await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in raises))
+        elif raises:
+            self._dirty = True  # plan the raises again, the unacknowledged cuts counted high
         if previous is None or _outcome(previous) != _outcome(allocation):
             if self.on_allocation_changed is not None:
                 self.on_allocation_changed(allocation)
@@ -256,8 +303,10 @@ class PowerSharing:
         if self._dirty:
             self._schedule_run()
 
-    async def _send(self, key: str, setpoint_a: float) -> None:
+    async def _send(self, key: str, setpoint_a: float) -> bool:
+        """Deliver a setpoint; whether the station acknowledged it."""
         target = self.targets[key]
+        before = self.in_force_a(key)
         try:
             await target.set_setpoint(
                 setpoint_a, unless=lambda: self.control_modes.get(key) == CONTROL_MANUAL
@@ -266,17 +315,24 @@ class PowerSharing:
             if key not in self._failed:
                 _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)
             self._failed.add(key)
-        else:
-            self._failed.discard(key)
+            if before is not None and setpoint_a < before:
+                held = target.held_until or target.station.telemetry.setpoint_until
+                until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
+                self._unconfirmed[key] = _UnconfirmedCut(before, setpoint_a, until)
+            return False
+        self._failed.discard(key)
+        return True
 
     def _schedule_wake(
         self, allocation: Allocation, demands: list[StationDemand], now: float
     ) -> None:
         moments = [allocation.next_rotation_at, self.demand_response.until]
         for demand in demands:
-            until = self.targets[demand.key].station.telemetry.setpoint_until
-            if demand.fixed_a is not None and until is not None and until > now:
-                moments.append(until)
+            target = self.targets[demand.key]
+            held = max(target.station.telemetry.setpoint_until or 0.0, target.held_until or 0.0)
+            if demand.fixed_a is not None and held + SETPOINT_EXPIRY_GRACE > now:
+                moments.append(held + SETPOINT_EXPIRY_GRACE)
+        moments.extend(cut.until for cut in self._unconfirmed.values())
         if self._failed:
             moments.append(now + RETRY_DELAY)
         upcoming = [moment for moment in moments if moment is not None and moment > now]
