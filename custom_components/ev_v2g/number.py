@@ -119,6 +119,8 @@ class SiteNumber(EvV2gSiteEntity, RestoreNumber):
     async def async_added_to_hass(self) -> None:
         """Take back the value from before the restart."""
         await super().async_added_to_hass()
+        if self.hub.sharing.settings_restored:
+            return  # the stored settings, written at each change, are newer
         last = await self.async_get_last_number_data()
         if last is not None and last.native_value is not None:
             self.entity_description.set_fn(self.hub.sharing, last.native_value)

@@ -43,6 +43,7 @@ from .core.ledger import Ledger, LedgerError
 from .events import connect_events, connect_session_events
 from .hub import SiteHub
 from .sharing.load_sensor import LoadSensorFollower
+from .sharing.settings import SharingSettings
 from .site_config import SiteConfig, resident_from_data, station_setups
 
 
@@ -158,6 +159,9 @@ async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2
                 options=entry.options,
             )
             await runtime.charge_points.async_load()
+        settings = SharingSettings(hass, entry.entry_id)
+        await settings.async_restore(hub.sharing)
+        entry.async_on_unload(settings.follow(hass, hub.sharing))
         book.start()
         await hub.start(stations, pending, central)
         if runtime.charge_points is not None:

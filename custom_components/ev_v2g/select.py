@@ -66,6 +66,8 @@ class ControlModeSelect(EvV2gStationEntity, SelectEntity, RestoreEntity):
     async def async_added_to_hass(self) -> None:
         """Take back the mode from before the restart."""
         await super().async_added_to_hass()
+        if self.hub.sharing.settings_restored:
+            return  # the stored settings, written at each change, are newer
         last = await self.async_get_last_state()
         if last is not None and last.state in (CONTROL_COORDINATED, CONTROL_MANUAL):
             self.hub.sharing.set_control_mode(self.station.key, last.state)
@@ -109,6 +111,8 @@ class DemandResponseModeSelect(EvV2gSiteEntity, SelectEntity, RestoreEntity):
     async def async_added_to_hass(self) -> None:
         """Resume a request that was in force before the restart and has not ended."""
         await super().async_added_to_hass()
+        if self.hub.sharing.settings_restored:
+            return  # the stored settings, written at each change, are newer
         last = await self.async_get_last_state()
         if last is None or last.state not in self.options or last.state == "normal":
             return

@@ -69,6 +69,8 @@ class PowerSharing:
         self.demand_response_power_w = 0.0
         """Power used when the demand-response mode is picked by hand (limit or discharge)."""
         self.control_modes: dict[str, str] = {}
+        self.settings_restored = False
+        """Set when the stored settings were put back (entities then restore nothing)."""
         self.allocation: Allocation | None = None
         self.site_power_w = 0.0
         self.on_allocation_changed: Callable[[Allocation], None] | None = None
@@ -155,6 +157,7 @@ class PowerSharing:
         """`coordinated` (the allocator decides) or `manual` (the user's setpoint is kept)."""
         if self.control_modes.get(key) != mode:
             self.control_modes[key] = mode
+            self._notify()
             self._station_changed(key)
 
     def set_demand_response(
