@@ -68,6 +68,8 @@ class Faults:
     """SenML resources answer in text/plain (content format 0) instead of SenML JSON (110)."""
     missing: set[str] = field(default_factory=set)
     """Resource names (e.g. "energy", ".well-known/core") that answer 4.04 Not Found."""
+    regulator_limits: dict[str, int] = field(default_factory=dict)
+    """/regulator reports these values (e.g. {"max_ma": -5000}) instead of the station's own."""
 
     def signature(self) -> tuple[object, ...]:
         """Return a value that changes whenever any switch changes."""
@@ -78,6 +80,7 @@ class Faults:
             self.energy_backwards,
             self.unknown_content_format,
             frozenset(self.missing),
+            tuple(sorted(self.regulator_limits.items())),
         )
 
 

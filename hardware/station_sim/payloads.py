@@ -58,6 +58,7 @@ def regulator_body(station: SimulatedStation) -> Body:
                 "max_discharge_ma": station.max_discharge_ma,
                 "fallback_ma": station.fallback_ma,
             }
+            | station.faults.regulator_limits
         ),
         JSON,
     )

@@ -87,6 +87,27 @@ class Capabilities:
         """Whether the station can deliver energy to the grid."""
         return self.max_discharge_a > 0
 
+    def within(self, min_a: float, max_a: float, max_discharge_a: float) -> Capabilities | None:
+        """What a station that reports these limits may do under this configuration.
+
+        The report narrows the configuration, never widens it: discharge is capped by the
+        configured maximum current. None when the report makes no sense (a maximum below the
+        minimum or below zero, a negative discharge), which is then ignored.
+        """
+        values = (min_a, max_a, max_discharge_a)
+        if not all(math.isfinite(v) and v >= 0 for v in values) or min_a > max_a:
+            return None
+        low, high = max(self.min_current_a, min_a), min(self.max_current_a, max_a)
+        if low > high:
+            return None
+        discharge = min(self.max_current_a, max_discharge_a)
+        return Capabilities(
+            min_current_a=low,
+            max_current_a=high,
+            max_discharge_a=discharge if discharge >= low else 0.0,
+            phases=self.phases,
+        )
+
     def check_setpoint(self, setpoint_a: float) -> None:
         """Raise InvalidSetpointError unless the station accepts this setpoint."""
         if not math.isfinite(setpoint_a):
@@ -123,6 +144,9 @@ class Station:
     key: str
     name: str
     capabilities: Capabilities = field(default_factory=Capabilities)
+    """What the station may do now: its configuration, narrowed by what it reports."""
+    configured: Capabilities | None = None
+    """What it was set up with (the capabilities it starts with); reports never widen it."""
     telemetry: Telemetry = field(default_factory=Telemetry)
     energy_import: EnergyMeter = field(default_factory=EnergyMeter)
     energy_export: EnergyMeter = field(default_factory=EnergyMeter)
@@ -133,6 +157,22 @@ class Station:
     """Whom the session belongs to; None = unassigned."""
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _session_listeners: list[Callable[[Session], None]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        """The configuration is what the station starts with."""
+        if self.configured is None:
+            self.configured = self.capabilities
+
+    def report_limits(self, min_a: float, max_a: float, max_discharge_a: float) -> bool:
+        """Take the limits the station reports, within its configuration; whether they made sense.
+
+        Each report is judged on its own against the configuration: an absurd one leaves the
+        configured capabilities in force.
+        """
+        configured = self.configured or self.capabilities
+        narrowed = configured.within(min_a, max_a, max_discharge_a)
+        self.capabilities = narrowed or configured
+        return narrowed is not None
 
     @property
     def available(self) -> bool:

@@ -12,7 +12,7 @@ import logging
 from ..core.meter import EnergyMeter, MeterVerdict
 from ..core.records import EndReason, Session
 from ..core.resident import Resident
-from ..core.station import Capabilities, Station, Transition
+from ..core.station import Station, Transition
 from ..transport.coap.client import CoapStationClient, Response
 from ..transport.coap.observer import StationObserver
 from ..transport.coap.payloads import (
@@ -43,6 +43,7 @@ class CoapStationLink:
         self.owner: Resident | None = None
         """The station's owner: a session found running with none on record is theirs."""
         self._problems: set[tuple[str, str]] = set()
+        self._refused_limits: tuple[float, float, float] | None = None
         self._ever_found = False
         self._decoders: dict[str, Callable[[Response], bool]] = {
             "current": self._on_current,
@@ -156,13 +157,17 @@ class CoapStationLink:
         telemetry.setpoint_a = regulator.setpoint_a
         telemetry.setpoint_until = regulator.until
         telemetry.fallback_a = regulator.fallback_a
-        configured = self.station.capabilities
-        self.station.capabilities = Capabilities(
-            min_current_a=max(configured.min_current_a, regulator.min_a),
-            max_current_a=min(configured.max_current_a, regulator.max_a),
-            max_discharge_a=regulator.max_discharge_a,
-            phases=configured.phases,
-        )
+        limits = (regulator.min_a, regulator.max_a, regulator.max_discharge_a)
+        if self.station.report_limits(*limits):
+            self._refused_limits = None
+        elif limits != self._refused_limits:  # once per report that makes no sense
+            self._refused_limits = limits
+            _LOGGER.warning(
+                "%s reports limits that make no sense (min %s A, max %s A, discharge %s A):"
+                " its configured ones apply",
+                self.station.name,
+                *limits,
+            )
         return before != (telemetry.setpoint_a, telemetry.setpoint_until, self.station.capabilities)
 
     # --- contact -------------------------------------------------------------------------------
