@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware.station_sim.ports import free_tcp_port, free_udp_ports  # noqa: E402
+from scripts.demo_sessions import start_sessions  # noqa: E402
 
 DOMAIN = "ev_v2g"
 ARTIFACTS = ROOT / "artifacts" / "install"
@@ -284,6 +285,8 @@ def run(work: Path, timeout: float) -> list[str]:
                  "--version", version, "--password-file", str(config / "ocpp_passwords")],
                 sims,
             ))  # fmt: skip
+        say("starting the demo's sessions at stations 1-3, as their residents would")
+        start_sessions(api.url, site.token)
         return check_site(api, site, deadline)
     finally:
         for process in reversed(processes):

@@ -298,18 +298,16 @@ async def test_a_resident_linked_user_charges_as_that_resident(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_session_running_before_a_restart_is_taken_over(
+async def test_a_relay_found_closed_with_no_session_on_record_is_opened(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, station_server: StationServer
 ) -> None:
-    """A relay found closed at first contact keeps charging (restored, unassigned), not paused."""
+    """Nobody authorized what the station runs: it is told to stop, and no session is made up."""
     station_server.station.set_switch(True)
     station_server.station.set_regulator(16000, None)
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await wait_for(hass, lambda: state_of(hass, "sensor.bay_1_state") == "charging")
-    assert state_of(hass, "sensor.bay_1_session_resident") == "unassigned"
-    resident = hass.states.get("sensor.bay_1_session_resident")
-    assert resident.attributes["authorization"] == "restored"
-    await wait_for(hass, lambda: station_server.station.setpoint_ma == 32000, what="allocated")
-    assert station_server.station.switch_on
+    await wait_for(hass, lambda: not station_server.station.switch_on, what="the relay opened")
+    await wait_for(hass, lambda: state_of(hass, "sensor.bay_1_state") == "ready")
+    assert state_of(hass, "sensor.bay_1_session_resident") == "unknown"
+    await wait_for(hass, lambda: station_server.station.current_a == 0, what="the car stopped")
     await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -17,9 +17,9 @@ from .server import StationServer
 def demo_station(index: int, **options: Any) -> SimulatedStation:
     """Station `sim-<index>` (1-based) with a vehicle that makes a demo interesting.
 
-    The pattern repeats every four stations: a V2G vehicle half full; an ordinary vehicle charging
-    at the 6 A fallback by itself; a V2G vehicle on a station without discharge hardware; nothing
-    plugged.
+    The pattern repeats every four stations: a V2G vehicle half full; an ordinary vehicle that
+    charges at the 6 A fallback once authorized; a V2G vehicle on a station without discharge
+    hardware; nothing plugged. The relays start open: a session has to be authorized.
     """
     kind = (index - 1) % 4
     if kind == 1:
@@ -33,8 +33,6 @@ def demo_station(index: int, **options: Any) -> SimulatedStation:
         station.plug(Vehicle(capacity_kwh=40.0, soc=31.0, v2g=False, reports_soc=False))
     elif kind == 2:
         station.plug(Vehicle(capacity_kwh=77.0, soc=82.0, v2g=True))
-    if kind in (0, 1, 2):
-        station.set_switch(True)
     return station
 
 

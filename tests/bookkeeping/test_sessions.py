@@ -5,6 +5,7 @@ A simulated station charges a real car model; the ledger is the real SQLite file
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import math
 
@@ -310,14 +311,14 @@ async def test_assign_session_moves_its_energy(
     mock_config_entry: MockConfigEntry,
     station_server: StationServer,
     hass_admin_user: User,
+    ann: User,
 ) -> None:
-    """A session found running at start-up is nobody's until Ben gets it; the audit says who."""
-    station_server.station.set_switch(True)
+    """A session booked to Ann by mistake moves, with its energy, to Ben; the audit says who."""
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     site = mock_config_entry
-    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "unassigned", what="taken over")
-    assert hass.states.get(RESIDENT).attributes["authorization"] == "restored"
+    await wait_for(hass, lambda: state_of(hass, SWITCH) == "off", what="contact")
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
     session_id = hass.states.get(RESIDENT).attributes["session_id"]
     await charge_a_little(hass, site, wh=1.0)
     admin = Context(user_id=hass_admin_user.id)
@@ -329,6 +330,7 @@ async def test_assign_session_moves_its_energy(
     await call(hass, "assign_session", data, admin)
     booked = by_resident(await usage(site))
     assert booked["ben"] > 0
+    assert booked.get("ann", 0.0) == 0.0
     assert booked.get(None, 0.0) == 0.0
     assert number_of(hass, "sensor.ben_energy_charged_this_month") == pytest.approx(
         booked["ben"] / 1000, abs=1e-4
@@ -385,11 +387,15 @@ async def test_home_assistant_stopping_writes_the_last_records(
     assert await hass.config_entries.async_unload(site.entry_id)
 
 
-async def test_a_session_found_running_at_an_owned_station_is_the_owners(
+async def test_an_owned_station_found_charging_needs_a_new_authorization(
     hass: HomeAssistant, station_server: StationServer, ann: User
 ) -> None:
-    """A relay found closed at Ann's own station: the restored session, and its energy, are hers."""
-    station_server.station.set_switch(True)
+    """A relay found closed at Ann's station, nothing on record: opened, no session is assumed.
+
+    The car plugged in next charges only once someone starts a session: no energy without one.
+    """
+    sim = station_server.station
+    sim.set_switch(True)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Garage",
@@ -403,12 +409,16 @@ async def test_a_session_found_running_at_an_owned_station_is_the_owners(
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "Ann", what="taken over for Ann")
-    assert hass.states.get(RESIDENT).attributes["authorization"] == "restored"
+    await wait_for(hass, lambda: not sim.switch_on, what="the relay opened")
+    assert state_of(hass, RESIDENT) == "unknown"
+    vehicle = sim.vehicle
+    sim.unplug()
+    sim.plug(vehicle)
+    await asyncio.sleep(0.5)
+    assert not sim.switch_on
+    assert sim.current_a == 0
+    assert by_resident(await usage(entry)).get(None, 0.0) == 0.0  # nothing charged
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await wait_for(hass, lambda: state_of(hass, RESIDENT) == "Ann", what="Ann's session")
     await charge_a_little(hass, entry, wh=1.0)
-    await switch(hass, SERVICE_TURN_OFF)
-    await hass.async_block_till_done()
-    booked = by_resident(await usage(entry))
-    assert booked["ann"] >= 1.0
-    assert booked.get(None, 0.0) == 0.0
     await hass.config_entries.async_unload(entry.entry_id)

@@ -157,6 +157,8 @@ class Station:
     """Whom the session belongs to; None = unassigned."""
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _session_listeners: list[Callable[[Session], None]] = field(default_factory=list, repr=False)
+    _car_seen: bool = field(default=False, repr=False)
+    """A car was plugged during the session: unplugging it ends the session."""
 
     def __post_init__(self) -> None:
         """The configuration is what the station starts with."""
@@ -275,8 +277,18 @@ class Station:
         flowing = current is not None and abs(current) >= CHARGING_THRESHOLD_A
         if self.state is StationState.ENABLED and flowing:
             self._move(Transition.VEHICLE_CHARGING, StationState.CHARGING)
-        elif self.state is StationState.CHARGING and self.telemetry.plugged is False:
-            self._move(Transition.SESSION_END, StationState.READY)
+        if self.session is not None and self.telemetry.plugged:
+            self._car_seen = True
+        if (
+            self.state in (StationState.ENABLED, StationState.CHARGING)
+            and self.telemetry.plugged is False
+            and self._car_seen
+        ):
+            # The session's car left (a queued car that never drew current too).
+            charging = self.state is StationState.CHARGING
+            self._move(
+                Transition.SESSION_END if charging else Transition.DISABLE, StationState.READY
+            )
             self._end_session(EndReason.UNPLUGGED)
 
     def _end_session(self, reason: EndReason) -> None:
@@ -289,6 +301,7 @@ class Station:
         session.export_stop_wh = self.energy_export.total_wh
         self.session = None
         self.resident = None
+        self._car_seen = False
         self._session_changed(session)
 
     def _session_changed(self, session: Session) -> None:

@@ -24,7 +24,8 @@ from ..transport.coap.payloads import (
 )
 from ..transport.errors import StationRefusedError
 from .lease import SetpointLease
-from .settle import running_session, settle_sessions
+from .relay import RelayOpener
+from .settle import settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ class CoapStationLink:
         self.client = client
         self.observer = StationObserver(client, self._notified, self._found, self._lost)
         self.lease = SetpointLease(station, self._send_setpoint)
+        self.relay = RelayOpener(station, lambda: self.set_switch(False))
+        station.add_session_listener(self._session_changed)
         self.pending_session: tuple[Session, Resident | None] | None = None
         """A session the ledger had open when Home Assistant stopped; settled at first contact."""
         self.owner: Resident | None = None
-        """The station's owner: a session found running with none on record is theirs."""
+        """The station's owner (shown on its device; sessions are authorized, never assumed)."""
         self._problems: set[tuple[str, str]] = set()
         self._refused_limits: tuple[float, float, float] | None = None
         self._ever_found = False
@@ -75,7 +78,13 @@ class CoapStationLink:
     async def stop(self) -> None:
         """Stop observing and renewing."""
         await self.lease.stop()
+        await self.relay.stop()
         await self.observer.stop()
+
+    def _session_changed(self, session: Session) -> None:
+        """A session that ended by unplugging leaves the relay open for the next car."""
+        if session.end_reason is EndReason.UNPLUGGED and self.station.telemetry.switch_on:
+            self.relay.request("the car left")
 
     # --- notifications -------------------------------------------------------------------------
 
@@ -185,12 +194,19 @@ class CoapStationLink:
         self.lease.renew_soon()
 
     def _settle_sessions(self) -> None:
-        """At first contact: a session found running with none on record is the owner's."""
+        """At first contact: resume the session on record; stop one nobody authorized.
+
+        A CoAP station has no card reader: a session it runs with none on record was never
+        authorized by anyone here (the car of the last session may have left meanwhile).
+        """
         pending, self.pending_session = self.pending_session, None
-        owner = self.owner
-        settle_sessions(
-            self.station, pending, lambda: (running_session(self.station.key, owner), owner)
-        )
+        if settle_sessions(self.station, pending, lambda: None):
+            _LOGGER.warning(
+                "%s was charging with no session on record: told to stop until someone"
+                " authorizes a session",
+                self.station.name,
+            )
+            self.relay.request("no session on record")
 
     def _lost(self, reason: str) -> None:
         _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)

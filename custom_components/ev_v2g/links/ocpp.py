@@ -25,6 +25,7 @@ from ..transport.ocpp.model import (
     Transaction,
 )
 from .lease import SetpointLease
+from .relay import RelayOpener
 from .settle import Pending, running_session, settle_sessions
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class OcppStationLink:
         self.charge_point_id = charge_point_id
         self.connector = connector
         self.lease = SetpointLease(station, self._send_setpoint)
+        self.relay = RelayOpener(station, lambda: self.set_switch(False))
         self.pending_session: Pending | None = None
         """A session the ledger had open when Home Assistant stopped; settled at first contact."""
         self.owner: Resident | None = None
@@ -104,6 +106,7 @@ class OcppStationLink:
     async def stop(self) -> None:
         """Stop renewing the limit."""
         await self.lease.stop()
+        await self.relay.stop()
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -187,18 +190,23 @@ class OcppStationLink:
         station.connect()
         if first:
             pending, self.pending_session = self.pending_session, None
-            settle_sessions(station, pending, self._found_running)
+            if settle_sessions(station, pending, self._found_running):
+                _LOGGER.warning(
+                    "%s runs a transaction no resident's card started: stopping it",
+                    station.name,
+                )
+                self.relay.request("a transaction nobody authorized")
         self.lease.renew_soon()
 
-    def _found_running(self) -> Pending:
-        """A transaction we have no session for: its tag's resident's, else the owner's."""
+    def _found_running(self) -> Pending | None:
+        """A transaction we have no session for: its card's resident's, or None (stop it)."""
         state = self.central.states[self.charge_point_id]
         transaction = state.connectors[self.connector].transaction
         tag = None if transaction is None else transaction.id_tag
-        resident = (self._resident_of_tag(tag) if tag else None) or self.owner
-        authorization = None
-        if tag:
-            authorization = Authorization(kind=AuthorizationKind.ID_TAG, by=tag, id_tag=tag)
+        resident = self._resident_of_tag(tag) if tag else None
+        if tag is None or resident is None:
+            return None
+        authorization = Authorization(kind=AuthorizationKind.ID_TAG, by=tag, id_tag=tag)
         return running_session(self.station.key, resident, authorization), resident
 
     def _lost(self) -> None:

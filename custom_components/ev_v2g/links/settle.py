@@ -1,7 +1,9 @@
-"""At a station's first contact: resume the session on record, or take over one found running.
+"""At a station's first contact: resume the session on record, or stop one nobody authorized.
 
 Shared by both kinds of station: whatever the protocol, a session the ledger had open when Home
-Assistant stopped is resumed if the station still runs it, and closed if it does not.
+Assistant stopped is resumed if the station still runs it, and closed if it does not. A station
+found charging with no session on record is resumed only when someone authorized it there (an
+OCPP card of a resident); otherwise it is told to stop until someone does.
 """
 
 from __future__ import annotations
@@ -17,22 +19,28 @@ type Pending = tuple[Session, Resident | None]
 
 
 def settle_sessions(
-    station: Station, pending: Pending | None, found_running: Callable[[], Pending]
-) -> None:
+    station: Station, pending: Pending | None, found_running: Callable[[], Pending | None]
+) -> bool:
     """Settle the session on record with what the station reports at first contact.
 
-    `found_running` makes the session of a station that runs one we have no record of.
+    `found_running` makes the session of a station that runs one we have no record of, when
+    someone authorized it at the station (None otherwise). Returns True when the station runs
+    a session nobody authorized: the caller tells it to stop.
     """
     if not station.can(Transition.ENABLE):
-        return
+        return False
     if station.telemetry.switch_on:
+        session = pending or found_running()
+        if session is None:
+            return True
         # Authorized before Home Assistant started: take the session over, do not pause it.
-        station.enable(*(pending or found_running()))
+        station.enable(*session)
         station.observe_current()
     elif pending is not None:
         # The session on record ended while we were away.
         station.enable(*pending)
         station.disable(EndReason.CONTACT_LOST)
+    return False
 
 
 def running_session(
