@@ -228,6 +228,13 @@ class OcppStationLink:
         if self._remote_start or not station.can(Transition.ENABLE):
             return False
         tag = transaction.id_tag
+        if tag is not None and tag.casefold() not in self.central.accepted_tags:
+            # Refused at its start (Invalid): no session; the charger stops it, we ask it to too.
+            _LOGGER.warning(
+                "%s: a transaction started with a card we refused; no session", station.name
+            )
+            self.relay.request("a transaction with a refused card")
+            return False
         resident = self._resident_of_tag(tag) if tag else None
         by = tag or "charge point"
         authorization = Authorization(kind=AuthorizationKind.ID_TAG, by=by, id_tag=tag)
