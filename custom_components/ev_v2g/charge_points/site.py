@@ -26,6 +26,7 @@ from ..hub import SiteHub
 from ..links.ocpp import CENTRAL_ID_TAG, OcppStationLink
 from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState, ProfilePurpose
+from .configuration import Configuration, Steps
 from .store import restore_states, saved_states
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class OcppSite:
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
         self._online: set[str] = set()
+        """Charge points online and booted: they were (or are being) configured."""
+        self.configuration = Configuration(hass, self._steps)
         self._unknown_connectors: set[tuple[str, int]] = set()
         self._site_limit_a = hub.sharing.site_limit_a
         self._transactions: dict[tuple[str, int], str | None] = {}
@@ -93,11 +96,12 @@ class OcppSite:
         self.hub.sharing.add_listener(self._sharing_changed)
         for charge_point_id in self.subentries:
             state = central.states.get(charge_point_id)
-            if state is not None and state.online:
+            if state is not None and state.online and state.booted:
                 self._came_online(state)
 
     async def async_stop(self) -> None:
-        """Write what must survive a restart."""
+        """Stop configuring; write what must survive a restart."""
+        await self.configuration.stop()
         await self.store.async_save(saved_states(self.central, set(self.subentries)))
 
     def accepted_tags(self) -> list[str]:
@@ -128,10 +132,11 @@ class OcppSite:
             if connector is None or link.connector == connector:
                 link.update(state)
         if connector is None:
-            if state.online and state.id not in self._online:
+            if state.online and state.booted and state.id not in self._online:
                 self._came_online(state)
-            elif not state.online:
+            elif not state.online and state.id in self._online:
                 self._online.discard(state.id)
+                self.configuration.end(state.id)
             if state.booted:
                 self._describe_device(state)
         elif (
@@ -178,28 +183,25 @@ class OcppSite:
     # --- what a charge point is sent -----------------------------------------------------------
 
     def _came_online(self, state: ChargePointState) -> None:
+        """Online and booted (its BootNotification accepted): configure it."""
         self._online.add(state.id)
-        self.hass.async_create_background_task(
-            self._configure(state.id), f"ev_v2g OCPP configure {state.id}"
-        )
+        self.configuration.begin(state.id)
 
-    async def _configure(self, charge_point_id: str) -> None:
+    def _steps(self, charge_point_id: str) -> Steps:
         """The site's ceiling, the fallback limit, the residents' tags, then a fresh status."""
-        try:
-            commands = self.central.charge_point(charge_point_id)
-            await self._send_ceiling(charge_point_id)
-            await commands.set_limit(
-                0,
-                self.fallback_a(),
-                ProfilePurpose.TX_DEFAULT,
-                valid_to=None,
-                stack_level=0,
-            )
-            tags = self.accepted_tags()
-            await commands.send_local_list(tags, _list_version(tags))
-            await commands.trigger("StatusNotification")
-        except StationError as err:
-            _LOGGER.warning("Charge point %s could not be configured: %s", charge_point_id, err)
+        commands = self.central.charge_point(charge_point_id)
+        tags = self.accepted_tags()
+        return [
+            ("ceiling", lambda: self._send_ceiling(charge_point_id)),
+            (
+                "fallback limit",
+                lambda: commands.set_limit(
+                    0, self.fallback_a(), ProfilePurpose.TX_DEFAULT, valid_to=None, stack_level=0
+                ),
+            ),
+            ("local list", lambda: commands.send_local_list(tags, _list_version(tags))),
+            ("status request", lambda: commands.trigger("StatusNotification")),
+        ]
 
     async def _send_ceiling(self, charge_point_id: str, *, again: bool = True) -> None:
         """ChargePointMaxProfile: the site's limit, at most what the connectors can take."""

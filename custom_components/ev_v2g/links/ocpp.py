@@ -115,8 +115,8 @@ class OcppStationLink:
         station = self.station
         connector = state.connectors.get(self.connector) or ConnectorState(connector=self.connector)
         changed = self._telemetry(connector)
-        if state.online and not station.available:
-            self._found()
+        if state.online and state.booted and not station.available:
+            self._found()  # nothing goes to a charger before its BootNotification is accepted
             changed = True
         elif not state.online and station.available:
             self._lost()

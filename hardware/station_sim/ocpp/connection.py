@@ -20,7 +20,7 @@ from urllib.parse import quote
 import aiohttp
 
 from .outbox import OfflineError, Outbox
-from .wire import OCPPError, WsLink, call_of
+from .wire import OCPPError, WsLink, boot_answer_of, call_of
 
 if TYPE_CHECKING:
     from .driver import Driver
@@ -191,9 +191,15 @@ class Connection:
         try:
             while True:
                 text = await link.recv()
+                if (status := boot_answer_of(text)) is not None:
+                    self.state.boot_answer = status  # before the next frame is read
                 if (call := call_of(text)) is not None:
-                    self.state.received.append(call)
-                    if not self.state.answer_calls:
+                    state = self.state
+                    state.received.append(call)
+                    if state.strict_boot and state.boot_answer != "Accepted":
+                        state.dropped_before_boot.append(call[0])
+                        continue
+                    if not state.answer_calls:
                         continue
                 await self.driver.route_message(text)
         except ConnectionError:

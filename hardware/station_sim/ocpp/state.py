@@ -47,6 +47,13 @@ class ChargePointState:
     send_heartbeats: bool = True
     answer_calls: bool = True
     """False: CALLs from the central system are written down but not answered."""
+    strict_boot: bool = False
+    """Drop (leave unanswered) every CALL that arrives before our BootNotification is accepted,
+    as strict firmware does."""
+    dropped_before_boot: list[str] = field(default_factory=list)
+    """The actions strict_boot dropped."""
+    boot_answer: str | None = None
+    """The status of the last BootNotification answer, as soon as it arrives."""
     heartbeat_interval: float = 60.0
     local_list: dict[str, str] = field(default_factory=dict)
     """SendLocalList: id tag -> status."""

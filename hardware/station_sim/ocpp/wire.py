@@ -36,6 +36,19 @@ def after[F: Callable[..., Any]](action: str) -> Callable[[F], F]:
     return cast(Callable[[F], F], _after(action))
 
 
+def boot_answer_of(text: str) -> str | None:
+    """The status of a BootNotification answer (the only CALLRESULT with an interval), else None."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(frame, list) and len(frame) == 3 and frame[0] == 3:
+        payload = frame[2]
+        if isinstance(payload, dict) and "interval" in payload and "status" in payload:
+            return str(payload["status"])
+    return None
+
+
 def call_of(text: str) -> tuple[str, dict[str, Any]] | None:
     """(action, payload) when `text` is a well-formed CALL frame, else None."""
     try:
