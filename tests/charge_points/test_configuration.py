@@ -41,3 +41,20 @@ async def test_a_refused_step_does_not_skip_the_others(
     await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
     await wait_for(hass, lambda: "SendLocalList" in _actions(charger), within=10, what="tags")
     await wait_for(hass, lambda: "TriggerMessage" in _actions(charger), what="status request")
+
+
+async def test_a_charger_that_takes_only_watts_is_limited_in_watts(
+    hass: HomeAssistant, site: MockConfigEntry, ocpp_port: int, charge_points: ChargePointFactory
+) -> None:
+    """A W-only firmware gets its ceiling and fallback in W, and accepts them."""
+    charger = charge_points()
+    charger.state.rate_units = ("W",)
+    await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
+    await wait_for(hass, lambda: "SendLocalList" in _actions(charger), within=10, what="tags")
+    assert charger.state.station_profiles, "no profile was accepted"
+    units = {profile.unit for profile in charger.state.station_profiles.values()}
+    assert units == {"W"}
+    ceiling = next(
+        p for (purpose, _), p in charger.state.station_profiles.items() if "Max" in purpose
+    )
+    assert ceiling.periods[0][1] == 32 * 230  # the site's 32 A at 230 V, one phase

@@ -192,6 +192,7 @@ class OcppSite:
         commands = self.central.charge_point(charge_point_id)
         tags = self.accepted_tags()
         return [
+            ("charging rate unit", lambda: self._read_rate_unit(charge_point_id)),
             ("ceiling", lambda: self._send_ceiling(charge_point_id)),
             (
                 "fallback limit",
@@ -202,6 +203,15 @@ class OcppSite:
             ("local list", lambda: commands.send_local_list(tags, _list_version(tags))),
             ("status request", lambda: commands.trigger("StatusNotification")),
         ]
+
+    async def _read_rate_unit(self, charge_point_id: str) -> None:
+        """Which unit the charger's profiles take (A, or W for one that takes only W)."""
+        links = self.links.get(charge_point_id, ())
+        phases = links[0].station.capabilities.phases if links else 1
+        self.central.states[charge_point_id].watts_per_amp = self.hub.site.voltage_v * phases
+        unit = await self.central.charge_point(charge_point_id).read_rate_unit()
+        if unit == "W":
+            _LOGGER.info("Charge point %s takes its limits in W", charge_point_id)
 
     async def _send_ceiling(self, charge_point_id: str, *, again: bool = True) -> None:
         """ChargePointMaxProfile: the site's limit, at most what the connectors can take."""

@@ -182,6 +182,8 @@ class DriverBase:
         """Store a profile after checking it against the connector; "Accepted" or "Rejected"."""
         if not self.state.accept_profiles or not profile.periods:
             return "Rejected"
+        if profile.unit not in self.state.rate_units:
+            return "Rejected"
         if profile.purpose in MAX_PURPOSES and connector != 0:
             return "Rejected"
         if connector != 0:

@@ -44,6 +44,8 @@ class ChargePointState:
     """Connector 0's charging profiles by (purpose, stack level)."""
     accept_remote_start: bool = True
     accept_profiles: bool = True
+    rate_units: tuple[str, ...] = ("A", "W")
+    """The charging rate units its profiles may use; ("W",) is a W-only firmware."""
     send_heartbeats: bool = True
     answer_calls: bool = True
     """False: CALLs from the central system are written down but not answered."""

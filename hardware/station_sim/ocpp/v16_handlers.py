@@ -144,6 +144,11 @@ class V16Handlers(DriverBase):
         state = self.state
         values = {key: (value, True) for key, value in _READ_ONLY.items()}
         values["NumberOfConnectors"] = (str(len(state.connectors)), True)
+        names = {"A": "Current", "W": "Power"}
+        values["ChargingScheduleAllowedChargingRateUnit"] = (
+            ",".join(names[unit] for unit in state.rate_units),
+            True,
+        )
         values["HeartbeatInterval"] = (str(round(state.heartbeat_interval)), False)
         values["MeterValueSampleInterval"] = (str(round(state.meter_interval)), False)
         values.update({key: (value, False) for key, value in state.config.items()})

@@ -152,6 +152,7 @@ class V201Handlers(DriverBase):
         state = self.state
         values = {key: (value, True) for key, value in _READ_ONLY.items()}
         values["LocalAuthListCtrlr.Entries"] = (str(len(state.local_list)), True)
+        values["SmartChargingCtrlr.RateUnit"] = (",".join(state.rate_units), True)
         values[_INTERVALS[0]] = (str(round(state.heartbeat_interval)), False)
         values[_INTERVALS[1]] = (str(round(state.meter_interval)), False)
         values.update({key: (value, False) for key, value in state.config.items()})

@@ -103,11 +103,16 @@ class ChargePointCommands(ABC):
         if purpose is ProfilePurpose.CHARGE_POINT_MAX:
             connector = 0
         profile_id = _PURPOSE_NUMBER[purpose] * 1_000_000 + connector * 100 + stack_level
+        state = self._record.state
+        unit, limit = "A", round(limit_a, 1)
+        if state.rate_unit == "W":
+            unit, limit = "W", float(round(limit_a * state.watts_per_amp))
         profile = self._profile(
             profile_id=profile_id,
             purpose=purpose,
             stack_level=stack_level,
-            limit=round(limit_a, 1),
+            limit=limit,
+            unit=unit,
             phases=phases,
             start=iso_utc(time.time()),
         )
@@ -127,6 +132,7 @@ class ChargePointCommands(ABC):
         purpose: ProfilePurpose,
         stack_level: int,
         limit: float,
+        unit: str,
         phases: int | None,
         start: str,
     ) -> dict[str, Any]:
@@ -178,6 +184,20 @@ class ChargePointCommands(ABC):
         Raises:
             ValueError: the version has no such trigger.
         """
+
+    async def read_rate_unit(self) -> str:
+        """Ask the charger which unit its profiles take, keep it, and return it ("A" or "W").
+
+        A charger that does not say, or takes both, gets A.
+        """
+        units = await self._rate_units()
+        unit = "W" if units == {"W"} else "A"
+        self._record.state.rate_unit = unit
+        return unit
+
+    @abstractmethod
+    async def _rate_units(self) -> set[str]:
+        """The units the charger's configuration allows ("A", "W")."""
 
     @abstractmethod
     async def get_configuration(self, keys: Sequence[str] | None = None) -> dict[str, str]:

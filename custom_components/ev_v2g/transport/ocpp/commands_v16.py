@@ -42,6 +42,7 @@ class V16Commands(ChargePointCommands):
         purpose: ProfilePurpose,
         stack_level: int,
         limit: float,
+        unit: str,
         phases: int | None,
         start: str,
     ) -> dict[str, Any]:
@@ -52,7 +53,7 @@ class V16Commands(ChargePointCommands):
             "charging_profile_kind": "Absolute",
             "charging_schedule": {
                 "start_schedule": start,
-                "charging_rate_unit": "A",
+                "charging_rate_unit": unit,
                 "charging_schedule_period": [
                     {"start_period": 0, "limit": limit, "number_phases": phases}
                 ],
@@ -112,6 +113,14 @@ class V16Commands(ChargePointCommands):
         await self._request(
             v16_call.TriggerMessage(requested_message=message, connector_id=connector), "Accepted"
         )
+
+    @override
+    async def _rate_units(self) -> set[str]:
+        value = (await self.get_configuration(["ChargingScheduleAllowedChargingRateUnit"])).get(
+            "ChargingScheduleAllowedChargingRateUnit", ""
+        )
+        names = {"Current": "A", "Power": "W"}
+        return {names[part.strip()] for part in value.split(",") if part.strip() in names}
 
     @override
     async def get_configuration(self, keys: Sequence[str] | None = None) -> dict[str, str]:

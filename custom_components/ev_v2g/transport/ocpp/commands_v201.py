@@ -77,6 +77,7 @@ class V201Commands(ChargePointCommands):
         purpose: ProfilePurpose,
         stack_level: int,
         limit: float,
+        unit: str,
         phases: int | None,
         start: str,
     ) -> dict[str, Any]:
@@ -89,7 +90,7 @@ class V201Commands(ChargePointCommands):
                 {
                     "id": profile_id,
                     "start_schedule": start,
-                    "charging_rate_unit": "A",
+                    "charging_rate_unit": unit,
                     "charging_schedule_period": [
                         {"start_period": 0, "limit": limit, "number_phases": phases}
                     ],
@@ -151,6 +152,14 @@ class V201Commands(ChargePointCommands):
             ),
             "Accepted",
         )
+
+    @override
+    async def _rate_units(self) -> set[str]:
+        value = (await self.get_configuration(["SmartChargingCtrlr.RateUnit"])).get(
+            "SmartChargingCtrlr.RateUnit", ""
+        )
+        names = {"A": "A", "W": "W"}
+        return {names[part.strip()] for part in value.split(",") if part.strip() in names}
 
     @override
     async def get_configuration(self, keys: Sequence[str] | None = None) -> dict[str, str]:

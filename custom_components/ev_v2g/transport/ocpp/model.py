@@ -153,6 +153,10 @@ class ChargePointState:
     online: bool = False
     """Connected and heard from within two heartbeat intervals."""
     booted: bool = False
+    rate_unit: str = "A"
+    """The unit its charging profiles are sent in: "A", or "W" for a charger that takes W only."""
+    watts_per_amp: float = 230.0
+    """W per A of a limit (voltage x phases), to send a limit in W."""
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
     def connector(self, number: int) -> ConnectorState:
