@@ -35,6 +35,7 @@ class FakeLink:
         self.station.connect()
         self.desired_setpoint_a: float | None = None
         self.held_until: float | None = None
+        self.cannot_be_limited = False
         self.sent: list[float] = []
         self.fail = False
         self.delay = 0.0

@@ -27,6 +27,7 @@ from ..links.ocpp import CENTRAL_ID_TAG, OcppStationLink
 from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState, ProfilePurpose
 from .configuration import Configuration, Steps
+from .repairs import async_charger_limited
 from .store import restore_states, saved_states
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class OcppSite:
         for link in self.hub.links.values():
             if isinstance(link, OcppStationLink):
                 self.links.setdefault(link.charge_point_id, []).append(link)
+                link.on_limitable = self._limitable_changed
         central = self.central
         central.passwords = dict(self.passwords)
         central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
@@ -179,6 +181,9 @@ class OcppSite:
             {"source": SOURCE_INTEGRATION_DISCOVERY},
             {"entry_id": self.entry_id, "charge_point_id": charge_point_id},
         )
+
+    def _limitable_changed(self, link: OcppStationLink, limitable: bool) -> None:
+        async_charger_limited(self.hass, self.entry_id, link, limitable)
 
     # --- what a charge point is sent -----------------------------------------------------------
 

@@ -66,6 +66,11 @@ class CoapStationLink:
         return self.lease.desired_setpoint_a
 
     @property
+    def cannot_be_limited(self) -> bool:
+        """A CoAP station that refuses a setpoint says why; it is never left unlimited."""
+        return False
+
+    @property
     def held_until(self) -> float | None:
         """Until when the station may apply the last delivered setpoint on its own."""
         return self.lease.held_until

@@ -72,6 +72,11 @@ class SetpointLease:
         if self.wanted_a is not None:
             self._schedule(RENEW_AFTER_CONTACT)
 
+    def retry_in(self, seconds: float) -> None:
+        """Try the setpoint wanted again in `seconds` (it was refused or did not arrive)."""
+        if self.wanted_a is not None:
+            self._schedule(seconds)
+
     async def stop(self) -> None:
         """Stop renewing."""
         if self._refresh is not None:

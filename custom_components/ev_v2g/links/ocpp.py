@@ -17,6 +17,7 @@ from ..core.meter import EnergyMeter, MeterVerdict
 from ..core.records import Authorization, AuthorizationKind, EndReason
 from ..core.resident import Resident
 from ..core.station import Station, Transition
+from ..transport.ocpp.errors import CommandRejectedError
 from ..transport.ocpp.model import (
     ChargePointState,
     ConnectorState,
@@ -25,6 +26,7 @@ from ..transport.ocpp.model import (
     Transaction,
 )
 from .lease import SetpointLease
+from .ocpp_readings import apply_readings
 from .relay import RelayOpener
 from .settle import Pending, running_session, settle_sessions
 
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from ..transport.ocpp.central import CentralSystem
 
 _LOGGER = logging.getLogger(__name__)
+
+# A charger that refused our limit is asked again this much later.
+LIMIT_RETRY = 30.0
 
 # Sent when a session has no resident with a tag (an administrator's or automation's start).
 CENTRAL_ID_TAG = "EV_V2G"
@@ -69,6 +74,9 @@ class OcppStationLink:
         self.connector = connector
         self.lease = SetpointLease(station, self._send_setpoint)
         self.relay = RelayOpener(station, lambda: self.set_switch(False))
+        self._refuses_limits = False
+        self.on_limitable: Callable[[OcppStationLink, bool], None] | None = None
+        """Told when the charger starts or stops refusing our limits (for the repair issue)."""
         self.pending_session: Pending | None = None
         """A session the ledger had open when Home Assistant stopped; settled at first contact."""
         self.owner: Resident | None = None
@@ -133,32 +141,7 @@ class OcppStationLink:
             station.notify()
 
     def _telemetry(self, connector: ConnectorState) -> bool:
-        telemetry = self.station.telemetry
-        before = (
-            telemetry.plugged,
-            telemetry.current_a,
-            telemetry.power_w,
-            telemetry.voltage_v,
-            telemetry.soc,
-            telemetry.switch_on,
-        )
-        telemetry.plugged = connector.plugged
-        telemetry.current_a = _or(connector.current_a, telemetry.current_a)
-        telemetry.power_w = _or(connector.power_w, telemetry.power_w)
-        telemetry.voltage_v = _or(connector.voltage_v, telemetry.voltage_v)
-        telemetry.soc = telemetry.soc if connector.soc is None else round(connector.soc)
-        telemetry.switch_on = connector.transaction is not None
-        if connector.transaction is None and connector.status is not None:
-            # Nothing flows outside a transaction, whatever the last sample said.
-            telemetry.current_a = telemetry.power_w = 0.0
-        changed = before != (
-            telemetry.plugged,
-            telemetry.current_a,
-            telemetry.power_w,
-            telemetry.voltage_v,
-            telemetry.soc,
-            telemetry.switch_on,
-        )
+        changed = apply_readings(self.station.telemetry, connector)
         for name, meter, raw in (
             ("import", self.station.energy_import, connector.energy_import_wh),
             ("export", self.station.energy_export, connector.energy_export_wh),
@@ -260,6 +243,19 @@ class OcppStationLink:
         finally:
             self._remote_start = False
 
+    @property
+    def cannot_be_limited(self) -> bool:
+        """Whether the charger refused our last limit: it draws what it likes."""
+        return self._refuses_limits
+
+    def _set_limitable(self, limitable: bool) -> None:
+        if self._refuses_limits == (not limitable):
+            return
+        self._refuses_limits = not limitable
+        if self.on_limitable is not None:
+            self.on_limitable(self, limitable)
+        self.station.notify()
+
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
     ) -> None:
@@ -270,18 +266,20 @@ class OcppStationLink:
         """TxProfile while a transaction runs, else TxDefaultProfile; both end at `until`."""
         state = self.central.states[self.charge_point_id].connector(self.connector)
         purpose = ProfilePurpose.TX if state.transaction is not None else ProfilePurpose.TX_DEFAULT
-        await self.central.charge_point(self.charge_point_id).set_limit(
-            self.connector,
-            max(setpoint_a, 0.0),
-            purpose,
-            valid_to=until,
-            phases=self.station.capabilities.phases,
-        )
+        try:
+            await self.central.charge_point(self.charge_point_id).set_limit(
+                self.connector,
+                max(setpoint_a, 0.0),
+                purpose,
+                valid_to=until,
+                phases=self.station.capabilities.phases,
+            )
+        except CommandRejectedError:
+            self._set_limitable(False)
+            self.lease.retry_in(LIMIT_RETRY)  # does it take limits again?
+            raise
+        self._set_limitable(True)
         telemetry = self.station.telemetry
         telemetry.setpoint_a = setpoint_a
         telemetry.setpoint_until = until
         self.station.notify()
-
-
-def _or(value: float | None, default: float | None) -> float | None:
-    return default if value is None else value

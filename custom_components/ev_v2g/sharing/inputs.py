@@ -38,6 +38,10 @@ class SetpointTarget(Protocol):
     def held_until(self) -> float | None:
         """Until when the station may apply that setpoint on its own (its lease), if known."""
 
+    @property
+    def cannot_be_limited(self) -> bool:
+        """Whether the station refuses our limits (it is counted at its maximum)."""
+
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
     ) -> None:
@@ -106,6 +110,9 @@ def station_demand(
     fixed: float | None = None
     if not station.available:
         fixed = reserved_a(target, now)
+    elif target.cannot_be_limited:
+        # It draws what it likes: counted at its maximum, or what it draws if more.
+        fixed = max(station.capabilities.max_current_a, telemetry.current_a or 0.0)
     elif manual:
         fixed = target.desired_setpoint_a
         if fixed is None:

@@ -1,0 +1,42 @@
+"""The repair issue of a charger that refuses the site's limits, raised and cleared."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from ..const import DOMAIN
+from ..links.ocpp import OcppStationLink
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@callback
+def async_charger_limited(
+    hass: HomeAssistant, entry_id: str, link: OcppStationLink, limitable: bool
+) -> None:
+    """A charger that refuses our limits gets an issue naming it, gone once it takes one."""
+    issue_id = f"charger_not_limited_{entry_id}_{link.station.key}"
+    if limitable:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    _LOGGER.warning(
+        "%s (charge point %s) refuses our limits: it is counted at its maximum",
+        link.station.name,
+        link.charge_point_id,
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="charger_not_limited",
+        translation_placeholders={
+            "station": link.station.name,
+            "charge_point": link.charge_point_id,
+            "max": f"{link.station.capabilities.max_current_a:g}",
+        },
+    )
