@@ -9,7 +9,8 @@ from typing import Any, cast
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
-from .core.station import IllegalTransitionError, InvalidSetpointError, Station
+from .core.capabilities import InvalidSetpointError
+from .core.station import IllegalTransitionError, Station
 from .entity import EvV2gStationEntity
 from .hub import CoordinatedStationError
 from .transport.errors import StationError, StationRefusedError

@@ -28,8 +28,9 @@ from .const import (
     DEFAULT_VOLTAGE,
     PROTOCOL_COAP,
 )
+from .core.capabilities import Capabilities
 from .core.resident import Resident
-from .core.station import Capabilities, Station
+from .core.station import Station
 from .sharing.inputs import SharingOptions
 
 # A station's key is its subentry's id, or one per connector of a multi-connector charge point.

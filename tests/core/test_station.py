@@ -10,13 +10,12 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 import pytest
 
+from custom_components.ev_v2g.core.capabilities import Capabilities, InvalidSetpointError
 from custom_components.ev_v2g.core.meter import EnergyMeter
 from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind, Session
 from custom_components.ev_v2g.core.station import (
     CHARGING_THRESHOLD_A,
-    Capabilities,
     IllegalTransitionError,
-    InvalidSetpointError,
     Station,
     StationState,
     Telemetry,

@@ -10,9 +10,10 @@ import pytest
 
 from custom_components.ev_v2g.const import CONTROL_MANUAL, LOAD_GRID_IMPORT, SETPOINT_EXPIRY_GRACE
 from custom_components.ev_v2g.core.allocation import DemandResponseMode, Policy
+from custom_components.ev_v2g.core.capabilities import Capabilities
 from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind, Session
 from custom_components.ev_v2g.core.resident import Resident
-from custom_components.ev_v2g.core.station import Capabilities, Station
+from custom_components.ev_v2g.core.station import Station
 from custom_components.ev_v2g.sharing import power_sharing
 from custom_components.ev_v2g.sharing.inputs import DemandResponseState, SharingOptions
 from custom_components.ev_v2g.sharing.power_sharing import PowerSharing

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 import logging
 import time
 
-from ..const import (
-    ALLOCATION_DEBOUNCE,
-    CONTROL_MANUAL,
-    LOAD_GRID_IMPORT,
-    SETPOINT_EXPIRY_GRACE,
-    SETPOINT_LEASE,
-)
+from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL, LOAD_GRID_IMPORT, SETPOINT_EXPIRY_GRACE
 from ..core.allocation import (
     Allocation,
     DemandResponse,
@@ -32,22 +26,13 @@ from ..core.allocation import (
     StationDemand,
     allocate,
 )
-from ..transport.errors import StationError
+from .delivery import SetpointDelivery
 from .inputs import DemandResponseState, SetpointTarget, SharingOptions, station_demand
 
 _LOGGER = logging.getLogger(__name__)
 
 # After a setpoint could not be delivered, try again this much later.
 RETRY_DELAY = 5.0
-
-
-@dataclass(frozen=True)
-class _UnconfirmedCut:
-    """A cut the station did not acknowledge: it may still apply `high_a` until `until`."""
-
-    high_a: float
-    low_a: float
-    until: float
 
 
 class PowerSharing:
@@ -84,8 +69,9 @@ class PowerSharing:
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
-        self._failed: set[str] = set()
-        self._unconfirmed: dict[str, _UnconfirmedCut] = {}
+        self.delivery = SetpointDelivery(
+            targets, lambda key: self.control_modes.get(key) == CONTROL_MANUAL
+        )
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -235,22 +221,9 @@ class PowerSharing:
             manual=self.control_modes.get(key) == CONTROL_MANUAL,
             now=now,
         )
-        if (cut := self._unconfirmed.get(key)) is not None:
-            if now >= cut.until or target.desired_setpoint_a == cut.low_a:
-                del self._unconfirmed[key]  # its lease is over, or the cut landed since
-            else:
-                demand = replace(demand, fixed_a=max(demand.fixed_a or 0.0, cut.high_a))
+        if (high := self.delivery.counted_a(key, now)) is not None:
+            demand = replace(demand, fixed_a=max(demand.fixed_a or 0.0, high))
         return demand
-
-    def in_force_a(self, key: str) -> float | None:
-        """The most a station may apply now: what we delivered last or what it reports."""
-        target = self.targets[key]
-        known = [
-            value
-            for value in (target.desired_setpoint_a, target.station.telemetry.setpoint_a)
-            if value is not None
-        ]
-        return max(known) if known else None
 
     # --- running the allocator -------------------------------------------------------------------
 
@@ -288,15 +261,7 @@ class PowerSharing:
             if self.targets[key].station.available
             and self.targets[key].desired_setpoint_a != setpoint
         ]
-        cuts: list[tuple[str, float]] = []
-        raises: list[tuple[str, float]] = []
-        for key, setpoint in changes:
-            before = self.in_force_a(key)
-            (cuts if before is not None and setpoint < before else raises).append((key, setpoint))
-        delivered = await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in cuts))
-        if all(delivered):
-            await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in raises))
-        elif raises:
+        if not await self.delivery.deliver(changes):
             self._dirty = True  # plan the raises again, the unacknowledged cuts counted high
         if previous is None or _outcome(previous) != _outcome(allocation):
             if self.on_allocation_changed is not None:
@@ -305,26 +270,6 @@ class PowerSharing:
         self._schedule_wake(allocation, demands, now)
         if self._dirty:
             self._schedule_run()
-
-    async def _send(self, key: str, setpoint_a: float) -> bool:
-        """Deliver a setpoint; whether the station acknowledged it."""
-        target = self.targets[key]
-        before = self.in_force_a(key)
-        try:
-            await target.set_setpoint(
-                setpoint_a, unless=lambda: self.control_modes.get(key) == CONTROL_MANUAL
-            )
-        except StationError as err:
-            if key not in self._failed:
-                _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)
-            self._failed.add(key)
-            if before is not None and setpoint_a < before:
-                held = target.held_until or target.station.telemetry.setpoint_until
-                until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
-                self._unconfirmed[key] = _UnconfirmedCut(before, setpoint_a, until)
-            return False
-        self._failed.discard(key)
-        return True
 
     def _schedule_wake(
         self, allocation: Allocation, demands: list[StationDemand], now: float
@@ -335,8 +280,8 @@ class PowerSharing:
             held = max(target.station.telemetry.setpoint_until or 0.0, target.held_until or 0.0)
             if demand.fixed_a is not None and held + SETPOINT_EXPIRY_GRACE > now:
                 moments.append(held + SETPOINT_EXPIRY_GRACE)
-        moments.extend(cut.until for cut in self._unconfirmed.values())
-        if self._failed:
+        moments.extend(cut.until for cut in self.delivery.unconfirmed.values())
+        if self.delivery.failed:
             moments.append(now + RETRY_DELAY)
         upcoming = [moment for moment in moments if moment is not None and moment > now]
         if self._wake is not None:

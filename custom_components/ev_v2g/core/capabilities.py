@@ -1,0 +1,64 @@
+"""What a station can do: its current range and discharge, from its configuration and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+
+class InvalidSetpointError(ValueError):
+    """A setpoint outside what the station can do."""
+
+    def __init__(self, reason: str, setpoint_a: float) -> None:
+        """Keep the reason ("out_of_range" or "discharge_not_allowed") for translation."""
+        super().__init__(f"{reason}: {setpoint_a} A")
+        self.reason = reason
+        self.setpoint_a = setpoint_a
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What a station can do, from its configuration and what it reports."""
+
+    min_current_a: float = 6.0
+    max_current_a: float = 32.0
+    max_discharge_a: float = 0.0
+    phases: int = 1
+
+    @property
+    def can_discharge(self) -> bool:
+        """Whether the station can deliver energy to the grid."""
+        return self.max_discharge_a > 0
+
+    def within(self, min_a: float, max_a: float, max_discharge_a: float) -> Capabilities | None:
+        """What a station that reports these limits may do under this configuration.
+
+        The report narrows the configuration, never widens it: discharge is capped by the
+        configured maximum current. None when the report makes no sense (a maximum below the
+        minimum or below zero, a negative discharge), which is then ignored.
+        """
+        values = (min_a, max_a, max_discharge_a)
+        if not all(math.isfinite(v) and v >= 0 for v in values) or min_a > max_a:
+            return None
+        low, high = max(self.min_current_a, min_a), min(self.max_current_a, max_a)
+        if low > high:
+            return None
+        discharge = min(self.max_current_a, max_discharge_a)
+        return Capabilities(
+            min_current_a=low,
+            max_current_a=high,
+            max_discharge_a=discharge if discharge >= low else 0.0,
+            phases=self.phases,
+        )
+
+    def check_setpoint(self, setpoint_a: float) -> None:
+        """Raise InvalidSetpointError unless the station accepts this setpoint."""
+        if not math.isfinite(setpoint_a):
+            raise InvalidSetpointError("out_of_range", setpoint_a)
+        if setpoint_a == 0:
+            return
+        if setpoint_a < 0 and not self.can_discharge:
+            raise InvalidSetpointError("discharge_not_allowed", setpoint_a)
+        upper = self.max_current_a if setpoint_a > 0 else self.max_discharge_a
+        if not self.min_current_a <= abs(setpoint_a) <= upper:
+            raise InvalidSetpointError("out_of_range", setpoint_a)

@@ -1,0 +1,94 @@
+"""Delivering an outcome to the stations, break before make.
+
+The cuts of an outcome go out first, all at once, and its raises only once every cut is
+acknowledged. A station whose cut was not acknowledged counts at what it may still apply (its
+old setpoint) until its lease ends; power sharing plans again with it counted so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import logging
+import time
+
+from ..const import SETPOINT_EXPIRY_GRACE, SETPOINT_LEASE
+from ..transport.errors import StationError
+from .inputs import SetpointTarget
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnconfirmedCut:
+    """A cut the station did not acknowledge: it may still apply `high_a` until `until`."""
+
+    high_a: float
+    low_a: float
+    until: float
+
+
+class SetpointDelivery:
+    """Sends setpoints in a safe order and remembers what the stations may still apply."""
+
+    def __init__(
+        self, targets: Mapping[str, SetpointTarget], taken_over: Callable[[str], bool]
+    ) -> None:
+        """Deliver to `targets`; a setpoint for a station `taken_over` by the user is dropped."""
+        self.targets = targets
+        self._taken_over = taken_over
+        self.failed: set[str] = set()
+        """Stations whose last setpoint did not arrive (tried again soon)."""
+        self.unconfirmed: dict[str, UnconfirmedCut] = {}
+
+    def counted_a(self, key: str, now: float) -> float | None:
+        """What a station with an unacknowledged cut must be counted at, while that holds."""
+        cut = self.unconfirmed.get(key)
+        if cut is None:
+            return None
+        if now >= cut.until or self.targets[key].desired_setpoint_a == cut.low_a:
+            del self.unconfirmed[key]  # its lease is over, or the cut landed since
+            return None
+        return cut.high_a
+
+    def in_force_a(self, key: str) -> float | None:
+        """The most a station may apply now: what we delivered last or what it reports."""
+        target = self.targets[key]
+        known = [
+            value
+            for value in (target.desired_setpoint_a, target.station.telemetry.setpoint_a)
+            if value is not None
+        ]
+        return max(known) if known else None
+
+    async def deliver(self, changes: list[tuple[str, float]]) -> bool:
+        """Cuts first, then raises; False when raises were held back (a cut went unanswered)."""
+        cuts: list[tuple[str, float]] = []
+        raises: list[tuple[str, float]] = []
+        for key, setpoint in changes:
+            before = self.in_force_a(key)
+            (cuts if before is not None and setpoint < before else raises).append((key, setpoint))
+        delivered = await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in cuts))
+        if all(delivered):
+            await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in raises))
+            return True
+        return not raises
+
+    async def _send(self, key: str, setpoint_a: float) -> bool:
+        """Deliver a setpoint; whether the station acknowledged it."""
+        target = self.targets[key]
+        before = self.in_force_a(key)
+        try:
+            await target.set_setpoint(setpoint_a, unless=lambda: self._taken_over(key))
+        except StationError as err:
+            if key not in self.failed:
+                _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)
+            self.failed.add(key)
+            if before is not None and setpoint_a < before:
+                held = target.held_until or target.station.telemetry.setpoint_until
+                until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
+                self.unconfirmed[key] = UnconfirmedCut(before, setpoint_a, until)
+            return False
+        self.failed.discard(key)
+        return True
