@@ -201,6 +201,8 @@ class OcppConnection(LibChargePoint):
             error = self._call_errors.pop(unique_id, None)
             if not task.done():
                 task.cancel()
+                # It may still end with the broken socket's error: retrieved, never left dangling.
+                task.add_done_callback(_retrieve)
         if not task.done():
             raise NotConnectedError(f"{self.id} closed its connection before answering {action}")
         try:
@@ -217,3 +219,9 @@ class OcppConnection(LibChargePoint):
             code = str(getattr(error, "error_code", "GenericError"))
             raise CommandRejectedError(action, code, str(getattr(error, "error_description", "")))
         return result
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Take a finished call's outcome, so a late error is not reported as never retrieved."""
+    if not task.cancelled():
+        task.exception()
