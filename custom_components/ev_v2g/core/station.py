@@ -18,6 +18,10 @@ from .resident import Resident
 
 # Below this magnitude the station is considered idle (measurement noise of a CT sensor).
 CHARGING_THRESHOLD_A = 0.5
+# A station that reports no current charges when its power is above this (0.5 A at 230 V)...
+CHARGING_THRESHOLD_W = 115.0
+# ...or, reporting neither, when its energy register grew by at least this since the last look.
+CHARGING_THRESHOLD_WH = 1.0
 
 
 class StationState(StrEnum):
@@ -215,9 +219,7 @@ class Station:
 
     def observe_current(self) -> None:
         """Apply the life-cycle consequences of the latest telemetry."""
-        current = self.telemetry.current_a
-        flowing = current is not None and abs(current) >= CHARGING_THRESHOLD_A
-        if self.state is StationState.ENABLED and flowing:
+        if self.state is StationState.ENABLED and self._flowing():
             self._move(Transition.VEHICLE_CHARGING, StationState.CHARGING)
         if self.session is not None and self.telemetry.plugged:
             self._car_seen = True
@@ -232,6 +234,17 @@ class Station:
                 Transition.SESSION_END if charging else Transition.DISABLE, StationState.READY
             )
             self._end_session(EndReason.UNPLUGGED)
+
+    def _flowing(self) -> bool:
+        """Whether energy flows: from the current, else the power, else the register's growth."""
+        telemetry = self.telemetry
+        if telemetry.current_a is not None:
+            return abs(telemetry.current_a) >= CHARGING_THRESHOLD_A
+        if telemetry.power_w is not None:
+            return abs(telemetry.power_w) >= CHARGING_THRESHOLD_W
+        total = self.energy_import.total_wh
+        start = None if self.session is None else self.session.import_start_wh
+        return total is not None and start is not None and total - start >= CHARGING_THRESHOLD_WH
 
     def _end_session(self, reason: EndReason) -> None:
         session = self.session

@@ -9,13 +9,14 @@ from ..transport.ocpp.model import ConnectorState
 def apply_readings(telemetry: Telemetry, connector: ConnectorState) -> bool:
     """Take the connector's plug, current, power, voltage, SoC and relay; whether any changed.
 
-    A reading the charger did not send keeps the last one; outside a transaction nothing flows,
-    whatever the last sample said.
+    The connector keeps the last reading of each quantity; one the charger never measures
+    stays unknown, so that a meter reporting energy alone is judged by its register. Outside a
+    transaction nothing flows, whatever the last sample said.
     """
     before = _snapshot(telemetry)
     telemetry.plugged = connector.plugged
-    telemetry.current_a = _or(connector.current_a, telemetry.current_a)
-    telemetry.power_w = _or(connector.power_w, telemetry.power_w)
+    telemetry.current_a = connector.current_a
+    telemetry.power_w = connector.power_w
     telemetry.voltage_v = _or(connector.voltage_v, telemetry.voltage_v)
     telemetry.soc = telemetry.soc if connector.soc is None else round(connector.soc)
     telemetry.switch_on = connector.transaction is not None

@@ -44,6 +44,9 @@ class ChargePointState:
     """Connector 0's charging profiles by (purpose, stack level)."""
     accept_remote_start: bool = True
     accept_profiles: bool = True
+    measurands: frozenset[str] | None = None
+    """Only these measurands are in its meter values (None: all it has), as a meter that reports
+    energy alone would."""
     rate_units: tuple[str, ...] = ("A", "W")
     """The charging rate units its profiles may use; ("W",) is a W-only firmware."""
     send_heartbeats: bool = True

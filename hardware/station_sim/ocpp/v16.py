@@ -95,6 +95,7 @@ class V16Driver(V16Handlers, DriverBase, ChargePoint):  # type: ignore[misc]
                 **({"location": location} if location else {}),
             }
             for measurand, phase, value, unit, location in conn.readings()
+            if self.state.measurands is None or measurand in self.state.measurands
         ]
         return {"timestamp": iso(self.state.now()), "sampledValue": sampled}
 

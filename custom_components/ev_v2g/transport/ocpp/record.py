@@ -213,6 +213,10 @@ class ChargePointRecord:
         """Move a transaction to the connector's ``ended``."""
         if state.transaction is transaction:
             state.transaction = None
+            # Nothing flows between transactions; a quantity the charger never measured stays
+            # unknown.
+            state.current_a = None if state.current_a is None else 0.0
+            state.power_w = None if state.power_w is None else 0.0
         state.ended = EndedTransaction(
             transaction=transaction, ended_at=ended_at, meter_stop_wh=meter_stop_wh, reason=reason
         )
