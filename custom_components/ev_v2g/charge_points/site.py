@@ -91,6 +91,11 @@ class OcppSite:
             if isinstance(link, OcppStationLink):
                 self.links.setdefault(link.charge_point_id, []).append(link)
                 link.on_limitable = self._limitable_changed
+        # Until it is in contact, a charge point is taken to hold the fallback it was given
+        # when it was last configured: what it may draw on its own (the stated rule).
+        for links in self.links.values():
+            for link in links:
+                link.station.telemetry.fallback_a = self.fallback_a()
         central = self.central
         central.passwords = dict(self.passwords)
         central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
@@ -190,6 +195,9 @@ class OcppSite:
     def _came_online(self, state: ChargePointState) -> None:
         """Online and booted (its BootNotification accepted): configure it."""
         self._online.add(state.id)
+        # What it holds is known again only once it takes the fallback.
+        for link in self.links.get(state.id, ()):
+            link.station.telemetry.fallback_a = None
         self.configuration.begin(state.id)
 
     def _steps(self, charge_point_id: str) -> Steps:
@@ -199,15 +207,19 @@ class OcppSite:
         return [
             ("charging rate unit", lambda: self._read_rate_unit(charge_point_id)),
             ("ceiling", lambda: self._send_ceiling(charge_point_id)),
-            (
-                "fallback limit",
-                lambda: commands.set_limit(
-                    0, self.fallback_a(), ProfilePurpose.TX_DEFAULT, valid_to=None, stack_level=0
-                ),
-            ),
+            ("fallback limit", lambda: self._send_fallback(charge_point_id)),
             ("local list", lambda: commands.send_local_list(tags, _list_version(tags))),
             ("status request", lambda: commands.trigger("StatusNotification")),
         ]
+
+    async def _send_fallback(self, charge_point_id: str) -> None:
+        """The stack-level-0 TxDefaultProfile each connector falls back to when ours lapse."""
+        fallback = self.fallback_a()
+        await self.central.charge_point(charge_point_id).set_limit(
+            0, fallback, ProfilePurpose.TX_DEFAULT, valid_to=None, stack_level=0
+        )
+        for link in self.links.get(charge_point_id, ()):
+            link.station.telemetry.fallback_a = fallback
 
     async def _read_rate_unit(self, charge_point_id: str) -> None:
         """Which unit the charger's profiles take (A, or W for one that takes only W)."""

@@ -141,11 +141,16 @@ def reserved_a(target: SetpointTarget, now: float) -> float:
     """The budget kept for a station out of contact: what it may still be drawing."""
     station = target.station
     telemetry = station.telemetry
+    most = station.capabilities.max_current_a
     if station.state is StationState.INITIALIZED:
-        return station.capabilities.max_current_a
+        # Never in contact: the fallback it is known to hold (a charge point's, by the site's
+        # rule), else its maximum.
+        if telemetry.fallback_a is None:
+            return most
+        return min(max(telemetry.fallback_a, 0.0), most)
     held = max(telemetry.setpoint_until or 0.0, target.held_until or 0.0)
     if held and held + SETPOINT_EXPIRY_GRACE > now:
         return max(target.desired_setpoint_a or 0.0, telemetry.setpoint_a or 0.0, 0.0)
     if telemetry.fallback_a is None:
-        return station.capabilities.max_current_a
+        return most
     return max(telemetry.fallback_a, 0.0)
