@@ -13,6 +13,7 @@ from .core.capabilities import InvalidSetpointError
 from .core.station import IllegalTransitionError, Station
 from .entity import EvV2gStationEntity
 from .hub import CoordinatedStationError
+from .sharing.manual import RoomNotMadeError
 from .transport.errors import StationError, StationRefusedError
 from .transport.ocpp.errors import NotConnectedError
 
@@ -58,6 +59,12 @@ async def station_errors(station: Station) -> AsyncIterator[None]:
                 "max": f"{caps.max_current_a:g}",
                 "max_discharge": f"{caps.max_discharge_a:g}",
             },
+        ) from err
+    except RoomNotMadeError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="room_not_made",
+            translation_placeholders={"station": name},
         ) from err
     except CoordinatedStationError as err:
         raise ServiceValidationError(

@@ -176,4 +176,4 @@ class SiteHub:
         link.station.capabilities.check_setpoint(setpoint_a)
         if self.sharing.control_modes.get(key) != CONTROL_MANUAL:
             raise CoordinatedStationError(key)
-        await link.set_setpoint(setpoint_a)
+        await self.sharing.set_manual_setpoint(key, setpoint_a)

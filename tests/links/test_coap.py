@@ -72,7 +72,9 @@ async def test_a_setpoint_computed_before_the_user_took_over_is_dropped() -> Non
     )
     sharing.set_control_mode("k", CONTROL_MANUAL)
     user = asyncio.create_task(link.set_setpoint(16.0))  # takes the turn first, and is slow
-    run = asyncio.create_task(sharing.delivery._send("k", 0.0))  # computed while coordinated
+    run = asyncio.create_task(
+        sharing.delivery._send("k", 0.0, manual=False)
+    )  # computed while coordinated
     await asyncio.gather(user, run)
     assert client.applied == [16.0]
     assert link.desired_setpoint_a == 16.0

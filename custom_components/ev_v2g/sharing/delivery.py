@@ -41,6 +41,8 @@ class SetpointDelivery:
         self.failed: set[str] = set()
         """Stations whose last setpoint did not arrive (tried again soon)."""
         self.unconfirmed: dict[str, UnconfirmedCut] = {}
+        self.errors: dict[str, StationError] = {}
+        """Why each station in `failed` did not take its last setpoint."""
 
     def counted_a(self, key: str, now: float) -> float | None:
         """What a station with an unacknowledged cut must be counted at, while that holds."""
@@ -62,33 +64,50 @@ class SetpointDelivery:
         ]
         return max(known) if known else None
 
-    async def deliver(self, changes: list[tuple[str, float]]) -> bool:
-        """Cuts first, then raises; False when raises were held back (a cut went unanswered)."""
+    async def deliver(
+        self, changes: list[tuple[str, float]], manual: frozenset[str] = frozenset()
+    ) -> set[str]:
+        """Cuts first, then raises; the stations whose raise was held back (a cut unanswered).
+
+        `manual` are the user's own setpoints, sent although the user has the station.
+        """
         cuts: list[tuple[str, float]] = []
         raises: list[tuple[str, float]] = []
         for key, setpoint in changes:
             before = self.in_force_a(key)
             (cuts if before is not None and setpoint < before else raises).append((key, setpoint))
-        delivered = await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in cuts))
+        delivered = await asyncio.gather(
+            *(self._send(key, setpoint, key in manual) for key, setpoint in cuts)
+        )
         if all(delivered):
-            await asyncio.gather(*(self._send(key, setpoint) for key, setpoint in raises))
-            return True
-        return not raises
+            await asyncio.gather(
+                *(self._send(key, setpoint, key in manual) for key, setpoint in raises)
+            )
+            return set()
+        return {key for key, _ in raises}
 
-    async def _send(self, key: str, setpoint_a: float) -> bool:
+    async def _send(self, key: str, setpoint_a: float, manual: bool) -> bool:
         """Deliver a setpoint; whether the station acknowledged it."""
         target = self.targets[key]
         before = self.in_force_a(key)
+        taken_over = self._taken_over
+
+        def unless() -> bool:
+            # The allocator's setpoint yields to the user; the user's yields to the allocator.
+            return taken_over(key) is not manual
+
         try:
-            await target.set_setpoint(setpoint_a, unless=lambda: self._taken_over(key))
+            await target.set_setpoint(setpoint_a, unless=unless)
         except StationError as err:
             if key not in self.failed:
                 _LOGGER.warning("%s: could not send %s A: %s", target.station.name, setpoint_a, err)
             self.failed.add(key)
+            self.errors[key] = err
             if before is not None and setpoint_a < before:
                 held = target.held_until or target.station.telemetry.setpoint_until
                 until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
                 self.unconfirmed[key] = UnconfirmedCut(before, setpoint_a, until)
             return False
         self.failed.discard(key)
+        self.errors.pop(key, None)
         return True

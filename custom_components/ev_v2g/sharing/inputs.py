@@ -6,7 +6,7 @@ for a station out of contact or in manual control, the budget it is counted at.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from ..const import (
     CONF_ROTATION_PERIOD,
     CONF_SAFE_LIMIT,
     DEFAULT_ROTATION_PERIOD,
+    LOAD_GRID_IMPORT,
     LOAD_NON_EV,
     SETPOINT_EXPIRY_GRACE,
 )
@@ -154,3 +155,35 @@ def reserved_a(target: SetpointTarget, now: float) -> float:
     if telemetry.fallback_a is None:
         return most
     return max(telemetry.fallback_a, 0.0)
+
+
+def budget_ends(
+    targets: Mapping[str, SetpointTarget], demands: Iterable[StationDemand], now: float
+) -> list[float]:
+    """When the budgets kept for stations counted at a fixed value run out (allocate again then)."""
+    moments = []
+    for demand in demands:
+        target = targets[demand.key]
+        held = max(target.station.telemetry.setpoint_until or 0.0, target.held_until or 0.0)
+        if demand.fixed_a is not None and held + SETPOINT_EXPIRY_GRACE > now:
+            moments.append(held + SETPOINT_EXPIRY_GRACE)
+    return moments
+
+
+def available_a(
+    options: SharingOptions, site_limit_a: float, load_w: float | None, site_power_w: float
+) -> tuple[float, ...]:
+    """Import current available to the stations on each phase.
+
+    The site's limit, less the building's load when a sensor measures it (its safe limit
+    while the sensor has no value); a whole-grid-import sensor includes the stations' own power.
+    """
+    base = min(site_limit_a, options.supply_limit_a)
+    if options.load_sensor is not None:
+        if load_w is None:
+            base = min(base, options.safe_limit_a)
+        else:
+            if options.load_kind == LOAD_GRID_IMPORT:
+                load_w -= site_power_w
+            base -= load_w / (options.voltage_v * options.phases)
+    return (max(base, 0.0),) * options.phases

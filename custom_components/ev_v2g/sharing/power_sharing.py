@@ -16,7 +16,7 @@ from functools import partial
 import logging
 import time
 
-from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL, LOAD_GRID_IMPORT, SETPOINT_EXPIRY_GRACE
+from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL
 from ..core.allocation import (
     Allocation,
     DemandResponse,
@@ -27,7 +27,15 @@ from ..core.allocation import (
     allocate,
 )
 from .delivery import SetpointDelivery
-from .inputs import DemandResponseState, SetpointTarget, SharingOptions, station_demand
+from .inputs import (
+    DemandResponseState,
+    SetpointTarget,
+    SharingOptions,
+    available_a,
+    budget_ends,
+    station_demand,
+)
+from .manual import ManualRequests, fits
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,9 +77,8 @@ class PowerSharing:
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
-        self.delivery = SetpointDelivery(
-            targets, lambda key: self.control_modes.get(key) == CONTROL_MANUAL
-        )
+        self.delivery = SetpointDelivery(targets, self._is_manual)
+        self.manual = ManualRequests()
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -139,12 +146,28 @@ class PowerSharing:
         self.site_limit_a = min(self.site_limit_a, options.supply_limit_a)
         self._changed()
 
+    def _is_manual(self, key: str) -> bool:
+        return self.control_modes.get(key) == CONTROL_MANUAL
+
     def set_control_mode(self, key: str, mode: str) -> None:
         """`coordinated` (the allocator decides) or `manual` (the user's setpoint is kept)."""
         if self.control_modes.get(key) != mode:
             self.control_modes[key] = mode
+            if mode != CONTROL_MANUAL:
+                self.manual.drop(key)
             self._notify()
             self._station_changed(key)
+
+    async def set_manual_setpoint(self, key: str, setpoint_a: float) -> None:
+        """The user's setpoint for a station in manual control, once the others made room.
+
+        Raises the station's StationError, or RoomNotMadeError while a cut is unanswered (the
+        setpoint then goes out as soon as it is).
+        """
+        waiter = self.manual.ask(key, setpoint_a)
+        self._station_changed(key)
+        self.trigger()
+        await waiter
 
     def set_demand_response(
         self,
@@ -187,17 +210,7 @@ class PowerSharing:
 
     def limits(self) -> tuple[float, ...]:
         """Import current available to the stations on each phase."""
-        options = self.options
-        base = min(self.site_limit_a, options.supply_limit_a)
-        if options.load_sensor is not None:
-            if self.measured_load_w is None:
-                base = min(base, options.safe_limit_a)
-            else:
-                load_w = self.measured_load_w
-                if options.load_kind == LOAD_GRID_IMPORT:
-                    load_w -= self.site_power_w
-                base -= load_w / (options.voltage_v * options.phases)
-        return (max(base, 0.0),) * options.phases
+        return available_a(self.options, self.site_limit_a, self.measured_load_w, self.site_power_w)
 
     def site_limits(self) -> SiteLimits:
         """The supply and policy as the allocator takes them."""
@@ -215,12 +228,12 @@ class PowerSharing:
         A station whose cut went unacknowledged counts at what it may still apply.
         """
         target = self.targets[key]
+        manual = self._is_manual(key)
         demand = station_demand(
-            target,
-            self.supply_phases.get(key, frozenset({0})),
-            manual=self.control_modes.get(key) == CONTROL_MANUAL,
-            now=now,
+            target, self.supply_phases.get(key, frozenset({0})), manual=manual, now=now
         )
+        if manual and (wanted := self.manual.wanted(key)) is not None:
+            demand = replace(demand, fixed_a=max(demand.fixed_a or 0.0, wanted))
         if (high := self.delivery.counted_a(key, now)) is not None:
             demand = replace(demand, fixed_a=max(demand.fixed_a or 0.0, high))
         return demand
@@ -261,8 +274,17 @@ class PowerSharing:
             if self.targets[key].station.available
             and self.targets[key].desired_setpoint_a != setpoint
         ]
-        if not await self.delivery.deliver(changes):
+        manual, no_room = self.manual.sendable(
+            self._is_manual, self.delivery.in_force_a, fits(allocation.phase_load_a, self.limits())
+        )
+        held = await self.delivery.deliver([*changes, *manual.items()], frozenset(manual))
+        if held:
             self._dirty = True  # plan the raises again, the unacknowledged cuts counted high
+        for key in manual.keys() | no_room:
+            if key in held or key in no_room:
+                self.manual.held(key)  # tried again at the next change or lease end
+            else:
+                self.manual.settle(key, self.delivery.errors.get(key))
         if previous is None or _outcome(previous) != _outcome(allocation):
             if self.on_allocation_changed is not None:
                 self.on_allocation_changed(allocation)
@@ -275,11 +297,7 @@ class PowerSharing:
         self, allocation: Allocation, demands: list[StationDemand], now: float
     ) -> None:
         moments = [allocation.next_rotation_at, self.demand_response.until]
-        for demand in demands:
-            target = self.targets[demand.key]
-            held = max(target.station.telemetry.setpoint_until or 0.0, target.held_until or 0.0)
-            if demand.fixed_a is not None and held + SETPOINT_EXPIRY_GRACE > now:
-                moments.append(held + SETPOINT_EXPIRY_GRACE)
+        moments.extend(budget_ends(self.targets, demands, now))
         moments.extend(cut.until for cut in self.delivery.unconfirmed.values())
         if self.delivery.failed:
             moments.append(now + RETRY_DELAY)
