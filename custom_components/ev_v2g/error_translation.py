@@ -17,6 +17,15 @@ from .sharing.manual import RoomNotMadeError
 from .transport.errors import StationError, StationRefusedError
 from .transport.ocpp.errors import NotConnectedError
 
+# Failures told by the station's name alone: the error raised and its translation, most
+# specific first.
+_NAMED_ONLY: dict[type[Exception], tuple[type[HomeAssistantError], str]] = {
+    RoomNotMadeError: (HomeAssistantError, "room_not_made"),
+    CoordinatedStationError: (ServiceValidationError, "station_coordinated"),
+    NotConnectedError: (HomeAssistantError, "charge_point_offline"),
+    StationError: (HomeAssistantError, "station_unreachable"),
+}
+
 
 def station_command[**P](
     func: Callable[P, Coroutine[Any, Any, None]],
@@ -60,18 +69,6 @@ async def station_errors(station: Station) -> AsyncIterator[None]:
                 "max_discharge": f"{caps.max_discharge_a:g}",
             },
         ) from err
-    except RoomNotMadeError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="room_not_made",
-            translation_placeholders={"station": name},
-        ) from err
-    except CoordinatedStationError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="station_coordinated",
-            translation_placeholders={"station": name},
-        ) from err
     except StationRefusedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -82,15 +79,13 @@ async def station_errors(station: Station) -> AsyncIterator[None]:
                 "reason": err.diagnostic or "-",
             },
         ) from err
-    except NotConnectedError as err:
-        raise HomeAssistantError(
+    except (RoomNotMadeError, CoordinatedStationError, NotConnectedError, StationError) as err:
+        # Refusals were taken above; what is left is told by the station's name alone.
+        error, key = next(
+            (error, key) for kind, (error, key) in _NAMED_ONLY.items() if isinstance(err, kind)
+        )
+        raise error(
             translation_domain=DOMAIN,
-            translation_key="charge_point_offline",
-            translation_placeholders={"station": name},
-        ) from err
-    except StationError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="station_unreachable",
+            translation_key=key,
             translation_placeholders={"station": name},
         ) from err
