@@ -7,7 +7,7 @@ Each resource renders the station's state through `payloads` and notifies its ob
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aiocoap import Message
 from aiocoap.numbers.codes import Code
@@ -55,6 +55,11 @@ class StationResource(ObservableResource):  # type: ignore[misc]  # aiocoap is u
     def missing(self) -> bool:
         """Whether a fault makes this resource answer 4.04."""
         return self.name in self.station.faults.missing
+
+    @property
+    def observer_count(self) -> int:
+        """The observations this resource notifies."""
+        return len(self._observations)  # aiocoap's own record of them
 
     def link(self) -> str:
         """CoRE link-format entry for discovery."""
@@ -260,6 +265,18 @@ class StationSite(Site):  # type: ignore[misc]  # aiocoap is untyped
         self.add_resource([".well-known", "core"], DiscoveryResource(station, self.resources))
         for resource in self.resources:
             self.add_resource([resource.name], resource)
+
+    async def render_to_pipe(self, pipe: Any) -> None:
+        """Answer a request; one whose client went away while it was answered is dropped.
+
+        aiocoap 0.4.17 raises TypeError (and then fails to log it) when an answer is added to
+        a pipe that ended while the answer was being added.
+        """
+        try:
+            await super().render_to_pipe(pipe)
+        except TypeError:
+            if getattr(pipe, "_event_callbacks", None) is not False:
+                raise
 
     def publish(self, now: float) -> None:
         """Let every resource notify its observers of what changed."""

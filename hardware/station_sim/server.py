@@ -62,6 +62,12 @@ class StationServer:
         """Whether the station is running but not answering."""
         return self.running and self._context is None
 
+    def observers(self) -> dict[str, int]:
+        """How many observations each resource holds (a client's stale ones included)."""
+        if self.site is None:
+            return {}
+        return {resource.name: resource.observer_count for resource in self.site.resources}
+
     async def start(self) -> None:
         """Bind, answer requests and start ticking."""
         if self.running:

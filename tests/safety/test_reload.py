@@ -1,0 +1,67 @@
+"""A reload mid-session: the stations keep one observation per resource, and the limit holds.
+
+Checked with the station's own record of its observers (aiocoap's) and the setpoints it
+applied. On loopback the closed client port answers the old observations' notifications with
+ICMP port-unreachable, and the station drops them; see the README's known limits for a network
+that filters ICMP.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.ev_v2g.const import SUBENTRY_RESIDENT
+from tests.common import call, wait_for
+
+from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
+
+
+async def test_a_reload_leaves_one_observation_each(hass: HomeAssistant, site: Site) -> None:
+    """Adding a resident reloads the site: old observations go, the sessions' limit holds."""
+    a, b = site.station("A"), site.station("B")
+    await start_session(hass, "A", "ann")
+    await start_session(hass, "B", "ben")
+    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    assert set(site.a.observers().values()) == {1}
+    hass.config_entries.async_add_subentry(
+        site.entry,
+        ConfigSubentry(
+            data=MappingProxyType({"id_tags": [], "v2g_opt_in": False, "priority": 0}),
+            subentry_type=SUBENTRY_RESIDENT,
+            title="Cleo",
+            unique_id="cleo",
+        ),
+    )
+    await hass.async_block_till_done()
+    await wait_for(
+        hass,
+        lambda: (
+            site.entry.runtime_data.reloading is False
+            and all(s.available for s in site.entry.runtime_data.hub.stations.values())
+        ),
+        what="the site back",
+    )
+    # The old observations are gone by the resources' next notifications (the meters notify
+    # as they count; B's switch and regulator when its session ends).
+    await call(hass, "stop_session", {"station": _device(hass, "Bay B")})
+    await wait_for(hass, lambda: applied_a(a) == LIMIT_A, what="A alone at 20 A")
+    for server in (site.a, site.b):
+        await wait_for(
+            hass,
+            lambda s=server: all(
+                count == 1 for name, count in s.observers().items() if name != "vehicle"
+            ),
+            within=5,
+            what=f"one observation each at {server.station.station_id}",
+        )
+    peak, over = peak_import_a(a, b)
+    assert over == 0.0
+    assert peak <= LIMIT_A
+
+
+def _device(hass: HomeAssistant, name: str) -> str:
+    return next(d.id for d in dr.async_get(hass).devices.values() if d.name == name)
