@@ -9,7 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .devices import async_register_devices, async_remove_stale_devices
-from .runtime import EvV2gConfigEntry, async_start_site, site_structure
+from .runtime import EvV2gConfigEntry, async_start_site, site_residents, site_structure
 from .services import async_setup_services
 
 PLATFORMS = [
@@ -40,7 +40,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
 
 
 async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
-    """Apply changed options live; reload when the site, its stations or residents change."""
+    """Apply changed options and residents live; reload when the site or its stations change.
+
+    A resident added, removed or renamed still reloads (their entities and devices).
+    """
     runtime = entry.runtime_data
     if site_structure(entry) != runtime.structure:
         runtime.reloading = True
@@ -48,6 +51,11 @@ async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
         return
     runtime.hub.sharing.set_options(runtime.hub.site.sharing_options(entry.options))
     runtime.book.price.set_options(entry.options)
+    residents = site_residents(entry)
+    if residents != runtime.hub.residents:
+        runtime.hub.update_residents(residents)
+        if runtime.charge_points is not None:
+            runtime.charge_points.residents_changed()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bool:

@@ -104,6 +104,22 @@ class SiteHub:
             await self._context.shutdown()
             self._context = None
 
+    def update_residents(self, residents: Mapping[str, Resident]) -> None:
+        """Take changed residents (tags, consent, reserve, priority) in place, without a reload.
+
+        Owners and the residents of running sessions are the new ones at once; power sharing
+        plans again with them.
+        """
+        self.residents.clear()
+        self.residents.update(residents)
+        for key, link in self.links.items():
+            link.owner = self.residents.get(self.setups[key].owner or "")
+            station = link.station
+            if station.resident is not None:
+                station.resident = self.residents.get(station.resident.key, station.resident)
+            station.notify()
+        self.sharing.trigger()
+
     def station(self, key: str) -> Station:
         """One station (cheaper than `stations`, which builds the whole mapping)."""
         return self.links[key].station

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -40,6 +40,7 @@ from .const import (
     SUBENTRY_STATION,
 )
 from .core.ledger import Ledger, LedgerError
+from .core.resident import Resident
 from .events import connect_events, connect_session_events
 from .hub import SiteHub
 from .sharing.load_sensor import LoadSensorFollower
@@ -109,17 +110,30 @@ def site_structure(entry: ConfigEntry[Any]) -> Any:
         ocpp_endpoint(entry),
         entry.options.get(CONF_OCPP_LISTEN, False),
         tuple(entry.options.get(CONF_ALLOWED_TAGS) or ()),
-        {key: (s.title, dict(s.data)) for key, s in entry.subentries.items()},
+        {
+            key: (s.title, s.subentry_type, None if _live(s) else dict(s.data))
+            for key, s in entry.subentries.items()
+        },
     )
 
 
-async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2gRuntime:
-    """Build and start the site's runtime; ConfigEntryNotReady (translated) when it cannot run."""
-    residents = {
+def _live(subentry: ConfigSubentry) -> bool:
+    """A subentry whose data changes apply in place: a resident (its name still reloads)."""
+    return subentry.subentry_type == SUBENTRY_RESIDENT
+
+
+def site_residents(entry: ConfigEntry[Any]) -> dict[str, Resident]:
+    """The site's residents, from its subentries."""
+    return {
         key: resident_from_data(key, subentry.title, subentry.data)
         for key, subentry in entry.subentries.items()
         if subentry.subentry_type == SUBENTRY_RESIDENT
     }
+
+
+async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2gRuntime:
+    """Build and start the site's runtime; ConfigEntryNotReady (translated) when it cannot run."""
+    residents = site_residents(entry)
     stations = {
         key: setup
         for subentry_id, subentry in entry.subentries.items()
@@ -141,6 +155,7 @@ async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2
         residents,
     )
     hub = SiteHub(SiteConfig.from_data(entry.title, entry.data), book, entry.options, residents)
+    book.residents = hub.residents  # one mapping: a resident changed in place is seen by both
     runtime = EvV2gRuntime(
         hub=hub, book=book, writer=writer, charge_points=None, structure=site_structure(entry)
     )

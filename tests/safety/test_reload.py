@@ -65,3 +65,27 @@ async def test_a_reload_leaves_one_observation_each(hass: HomeAssistant, site: S
 
 def _device(hass: HomeAssistant, name: str) -> str:
     return next(d.id for d in dr.async_get(hass).devices.values() if d.name == name)
+
+
+async def test_a_residents_priority_changes_in_place(hass: HomeAssistant, site: Site) -> None:
+    """Under the priority policy Ann (2) gets what is left above the minimums before Ben (1).
+
+    Ann set to 0: Ben gets it.
+
+    No reload: the same runtime carries on, and the swap is break before make.
+    """
+    hass.config_entries.async_update_entry(site.entry, options={"policy": "priority"})
+    a, b = site.station("A"), site.station("B")
+    await start_session(hass, "A", "ann")
+    await start_session(hass, "B", "ben")
+    await wait_for(hass, lambda: (applied_a(a), applied_a(b)) == (14, 6), what="Ann first")
+    runtime = site.entry.runtime_data
+    ann = site.entry.subentries["ann"]
+    hass.config_entries.async_update_subentry(site.entry, ann, data={**ann.data, "priority": 0})
+    await hass.async_block_till_done()
+    await wait_for(hass, lambda: (applied_a(a), applied_a(b)) == (6, 14), what="Ben first")
+    assert site.entry.runtime_data is runtime
+    assert runtime.hub.residents["ann"].priority == 0
+    peak, over = peak_import_a(a, b)
+    assert over == 0.0
+    assert peak <= LIMIT_A

@@ -111,6 +111,28 @@ class OcppSite:
         await self.configuration.stop()
         await self.store.async_save(saved_states(self.central, set(self.subentries)))
 
+    def residents_changed(self) -> None:
+        """Residents' tags changed in place: the central system and the chargers' local lists."""
+        self.central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
+        for charge_point_id in self._online:
+            self.hass.async_create_background_task(
+                self._local_list(charge_point_id), f"ev_v2g OCPP local list {charge_point_id}"
+            )
+
+    async def _local_list(self, charge_point_id: str) -> None:
+        tags = self.accepted_tags()
+        try:
+            await self.central.charge_point(charge_point_id).send_local_list(
+                tags, _list_version(tags)
+            )
+        except StationError as err:
+            _LOGGER.warning(
+                "Charge point %s did not take the new local list (sent again when it next "
+                "connects): %s",
+                charge_point_id,
+                err,
+            )
+
     def accepted_tags(self) -> list[str]:
         """Residents' tags; until residents exist, the tags allowed in the site's options."""
         tags = [tag for resident in self.hub.residents.values() for tag in resident.id_tags]
