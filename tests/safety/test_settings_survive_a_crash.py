@@ -6,13 +6,17 @@ at a clean stop or every 15 minutes) still hold what they held before the change
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import restore_state
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_v2g.links import lease
 from tests.common import state_of, wait_for
 
-from .conftest import Site
+from .conftest import Site, applied_a
 
 SITE_LIMIT = "number.garage_site_current_limit"
 DR_MODE = "select.garage_demand_response"
@@ -53,3 +57,32 @@ async def test_limit_modes_and_request_come_back_after_a_kill(
     sharing = site.entry.runtime_data.hub.sharing
     assert sharing.site_limit_a == 16
     assert sharing.demand_response.request.power_w == 4000
+
+
+async def test_a_manual_setpoint_is_sent_again_after_a_kill(
+    hass: HomeAssistant, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bay A manual at 12 A: after a kill the station is at 12 A again, and stays there.
+
+    The lease is short here (8 s): a setpoint nobody renews would lapse to the fallback.
+    """
+    monkeypatch.setattr(lease, "SETPOINT_LEASE", 8)
+    monkeypatch.setattr(lease, "SETPOINT_REFRESH_MARGIN", 3)
+    a = site.station("A")
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": CONTROL, "option": "manual"}, blocking=True
+    )
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.bay_a_current_limit", "value": 12},
+        blocking=True,
+    )
+    assert applied_a(a) == 12
+    await _killed_and_restarted(hass, site.entry)
+    stations = site.entry.runtime_data.hub.stations.values()
+    await wait_for(hass, lambda: all(s.available for s in stations), what="contact")
+    sent = len(a.applied)
+    await asyncio.sleep(11)  # past the lease given before the kill: renewed, not lapsed
+    assert applied_a(a) == 12
+    assert all(ma == 12000 for _, ma in a.applied[sent:]), a.applied[sent:]

@@ -30,12 +30,20 @@ class ManualRequests:
         self._wanted: dict[str, float] = {}
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}
 
+    def want(self, key: str, setpoint_a: float) -> None:
+        """A setpoint for a station, with nobody waiting (one put back after a restart)."""
+        self._wanted[key] = setpoint_a
+
     def ask(self, key: str, setpoint_a: float) -> asyncio.Future[None]:
         """A new setpoint for a station (it replaces one still on its way)."""
-        self._wanted[key] = setpoint_a
+        self.want(key, setpoint_a)
         waiter = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(key, []).append(waiter)
         return waiter
+
+    def pending(self) -> dict[str, float]:
+        """Every setpoint on its way."""
+        return dict(self._wanted)
 
     def wanted(self, key: str) -> float | None:
         """The setpoint on its way to a station, if any."""

@@ -158,6 +158,15 @@ class PowerSharing:
             self._notify()
             self._station_changed(key)
 
+    def manual_setpoints(self) -> dict[str, float]:
+        """The user's setpoint of each station in manual control (on its way, or delivered)."""
+        setpoints = {
+            key: target.desired_setpoint_a
+            for key, target in self.targets.items()
+            if self._is_manual(key) and target.desired_setpoint_a is not None
+        }
+        return {**setpoints, **self.manual.pending()}
+
     async def set_manual_setpoint(self, key: str, setpoint_a: float) -> None:
         """The user's setpoint for a station in manual control, once the others made room.
 
@@ -285,6 +294,8 @@ class PowerSharing:
                 self.manual.held(key)  # tried again at the next change or lease end
             else:
                 self.manual.settle(key, self.delivery.errors.get(key))
+        if manual:
+            self._notify()  # the stored settings keep the user's setpoints
         if previous is None or _outcome(previous) != _outcome(allocation):
             if self.on_allocation_changed is not None:
                 self.on_allocation_changed(allocation)

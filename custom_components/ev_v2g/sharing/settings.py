@@ -32,6 +32,7 @@ def _settings(sharing: PowerSharing) -> dict[str, Any]:
         "site_limit_a": sharing.site_limit_a,
         "demand_response_power_w": sharing.demand_response_power_w,
         "control_modes": dict(sharing.control_modes),
+        "manual_setpoints": sharing.manual_setpoints(),
         "demand_response": {
             "mode": state.request.mode.value,
             "power_w": state.request.power_w,
@@ -66,6 +67,9 @@ class SharingSettings:
         # Before the stations are linked: a mode of a station since removed is never asked for.
         for key, mode in (data.get("control_modes") or {}).items():
             sharing.control_modes[key] = str(mode)
+        # The user's own setpoints go out again (break before make) once the stations are in.
+        for key, setpoint in (data.get("manual_setpoints") or {}).items():
+            sharing.manual.want(key, float(setpoint))
         request = data.get("demand_response") or {}
         mode = DemandResponseMode(request.get("mode", DemandResponseMode.NORMAL))
         until = request.get("until")
