@@ -189,6 +189,9 @@ class OcppConnection(LibChargePoint):
         unique_id = uuid.uuid4().hex
         self._awaiting.add(unique_id)
         task = asyncio.ensure_future(self.call(payload, unique_id=unique_id))
+        # Its outcome is always taken, even when the timeout or the close wins a race with an
+        # error of the socket: never "Task exception was never retrieved".
+        task.add_done_callback(_retrieve)
         try:
             async with asyncio.timeout(self.call_timeout):
                 await asyncio.wait((task, self._closed), return_when=asyncio.FIRST_COMPLETED)
@@ -201,8 +204,6 @@ class OcppConnection(LibChargePoint):
             error = self._call_errors.pop(unique_id, None)
             if not task.done():
                 task.cancel()
-                # It may still end with the broken socket's error: retrieved, never left dangling.
-                task.add_done_callback(_retrieve)
         if not task.done():
             raise NotConnectedError(f"{self.id} closed its connection before answering {action}")
         try:
