@@ -9,8 +9,9 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .devices import async_register_devices, async_remove_stale_devices
-from .runtime import EvV2gConfigEntry, async_start_site, site_residents, site_structure
+from .runtime import EvV2gConfigEntry, async_start_site, site_structure
 from .services import async_setup_services
+from .site_changes import async_apply_changes, needs_reload
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -40,22 +41,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
 
 
 async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
-    """Apply changed options and residents live; reload when the site or its stations change.
-
-    A resident added, removed or renamed still reloads (their entities and devices).
-    """
+    """Apply changed options, stations and residents in place; reload when the site changes."""
     runtime = entry.runtime_data
-    if site_structure(entry) != runtime.structure:
+    if site_structure(entry) != runtime.structure or needs_reload(entry):
         runtime.reloading = True
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     runtime.hub.sharing.set_options(runtime.hub.site.sharing_options(entry.options))
     runtime.book.price.set_options(entry.options)
-    residents = site_residents(entry)
-    if residents != runtime.hub.residents:
-        runtime.hub.update_residents(residents)
-        if runtime.charge_points is not None:
-            runtime.charge_points.residents_changed()
+    await async_apply_changes(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bool:

@@ -55,6 +55,7 @@ class EvV2gStationEntity(EvV2gEntity):
         """Bind the entity to its station and device."""
         self.entity_description = description
         self.hub = hub
+        self.station_key = station_key
         self.station: Station = hub.station(station_key)
         self._attr_unique_id = f"{station_key}_{description.key}"
         self._attr_device_info = DeviceInfo(
@@ -67,6 +68,13 @@ class EvV2gStationEntity(EvV2gEntity):
         return getattr(self.entity_description, "always_available", False) or (
             self.station.available
         )
+
+    async def async_added_to_hass(self) -> None:
+        """Start listening; known to the site, which removes it when its station goes."""
+        await super().async_added_to_hass()
+        entities = self.hub.entities.setdefault(self.station_key, set())
+        entities.add(self)
+        self.async_on_remove(lambda: entities.discard(self))
 
     def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         return self.station.add_listener(listener)
@@ -95,13 +103,27 @@ def add_station_entities[DescriptionT: EntityDescription](
     entity_class: Callable[[SiteHub, str, str, DescriptionT], EvV2gStationEntity],
     descriptions: Iterable[DescriptionT],
 ) -> None:
-    """Add one entity per description to every station, each under its station's subentry."""
+    """Add one entity per description to every station, each under its station's subentry.
+
+    Stations added to the running site later get theirs as they come.
+    """
     hub = entry.runtime_data.hub
-    for key, setup in hub.setups.items():
+    descriptions = tuple(descriptions)
+
+    def add(key: str) -> None:
         async_add_entities(
             (entity_class(hub, entry.entry_id, key, description) for description in descriptions),
-            config_subentry_id=setup.subentry,
+            config_subentry_id=hub.setups[key].subentry,
         )
+
+    for key in hub.setups:
+        add(key)
+    entry.async_on_unload(hub.add_station_listener(add, lambda _: None))
+
+
+def signal_residents_added(entry_id: str) -> str:
+    """The dispatcher signal sent with the keys of residents added to a running site."""
+    return f"{DOMAIN}_{entry_id}_residents_added"
 
 
 class EvV2gResidentEntity(EvV2gEntity):

@@ -21,7 +21,9 @@ from .sharing.inputs import DemandResponseState
 
 def connect_events(hass: HomeAssistant, entry_id: str, hub: SiteHub) -> None:
     """Fire the site's events on the bus when its sharing changes."""
-    names = {key: station.name for key, station in hub.stations.items()}
+
+    def name(key: str) -> str:
+        return hub.station(key).name if key in hub.links else key
 
     @callback
     def allocation_changed(allocation: Allocation) -> None:
@@ -30,9 +32,9 @@ def connect_events(hass: HomeAssistant, entry_id: str, hub: SiteHub) -> None:
             {
                 "config_entry_id": entry_id,
                 "site": hub.site.name,
-                "setpoints": {names[key]: value for key, value in allocation.setpoints.items()},
-                "active": [names[key] for key in allocation.active],
-                "queued": [names[key] for key in allocation.queued],
+                "setpoints": {name(key): value for key, value in allocation.setpoints.items()},
+                "active": [name(key) for key in allocation.active],
+                "queued": [name(key) for key in allocation.queued],
                 "discharge_w": round(allocation.discharge_w),
             },
         )

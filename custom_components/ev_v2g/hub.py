@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -12,12 +12,13 @@ import aiocoap
 from .const import CONTROL_MANUAL
 from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
-from .core.station import Station, Transition
+from .core.station import IllegalTransitionError, Station, Transition
 from .links.coap import CoapStationLink
 from .links.ocpp import OcppStationLink
 from .sharing.power_sharing import PowerSharing
 from .site_config import SiteConfig, StationSetup
 from .transport.coap.client import CoapStationClient, create_context
+from .transport.errors import StationError
 
 type StationLink = CoapStationLink | OcppStationLink
 
@@ -50,7 +51,11 @@ class SiteHub:
         self.links: dict[str, StationLink] = {}
         self.setups: dict[str, StationSetup] = {}
         self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
+        self.central: CentralSystem | None = None
         self._context: aiocoap.Context | None = None
+        self.entities: dict[str, set[Any]] = {}
+        """The Home Assistant entities of each station, removed before it is unlinked."""
+        self._station_listeners: list[tuple[Callable[[str], None], Callable[[str], None]]] = []
 
     @property
     def stations(self) -> dict[str, Station]:
@@ -69,30 +74,75 @@ class SiteHub:
         `central` is the OCPP central system the site's charge points connect to.
         """
         self._context = await create_context()
-        self.setups = dict(stations)
-        phases: dict[str, frozenset[int]] = {}
+        self.central = central
         for key, setup in stations.items():
-            link: StationLink
-            if setup.charge_point_id is None:
-                client = CoapStationClient(self._context, setup.host, setup.port)
-                link = CoapStationLink(setup.station, client)
-            else:
-                if central is None:
-                    raise ValueError(f"{key}: an OCPP station needs the central system")
-                link = OcppStationLink(
-                    setup.station,
-                    central,
-                    setup.charge_point_id,
-                    setup.connector,
-                    self.resident_of_tag,
-                )
-            link.pending_session = (pending or {}).get(key)
-            self.links[key] = link
-            link.owner = self.residents.get(setup.owner or "")
-            phases[key] = setup.supply_phases
-            link.start()
-        self.sharing.supply_phases = phases
+            self._link(key, setup, (pending or {}).get(key))
         self.sharing.start()
+
+    def add_station(
+        self, key: str, setup: StationSetup, pending: tuple[Session, Resident | None] | None
+    ) -> None:
+        """Link a station added to the running site (or set up anew after a change)."""
+        self._link(key, setup, pending)
+        self.sharing.follow(key)
+        for added, _ in list(self._station_listeners):
+            added(key)
+
+    async def remove_station(self, key: str, *, gone: bool) -> None:
+        """Unlink a station; `gone` when it left the site (not only changed).
+
+        A station that left has its session ended and its relay opened first (a car plugged
+        there charges for no one now); its observations are cancelled, and the station's next
+        notifications answered with a reset, which ends them there (RFC 7641, section 3.6).
+        """
+        link = self.links[key]
+        if gone and link.station.session is not None:
+            try:
+                await self.stop_session(key, EndReason.STOPPED)
+            except (StationError, IllegalTransitionError) as err:
+                _LOGGER.warning(
+                    "%s left the site with its session open: %s", link.station.name, err
+                )
+        self.sharing.forget(key, gone=gone)
+        await link.stop()
+        del self.links[key]
+        self.setups.pop(key, None)
+        for _, removed in list(self._station_listeners):
+            removed(key)
+
+    def add_station_listener(
+        self, added: Callable[[str], None], removed: Callable[[str], None]
+    ) -> Callable[[], None]:
+        """Hear of stations added to and removed from the running site."""
+        pair = (added, removed)
+        self._station_listeners.append(pair)
+        return lambda: self._station_listeners.remove(pair)
+
+    def _link(
+        self, key: str, setup: StationSetup, pending: tuple[Session, Resident | None] | None
+    ) -> None:
+        link: StationLink
+        if setup.charge_point_id is None:
+            if self._context is None:
+                raise RuntimeError("the hub is not started")
+            client = CoapStationClient(self._context, setup.host, setup.port)
+            link = CoapStationLink(setup.station, client)
+        else:
+            if self.central is None:
+                raise ValueError(f"{key}: an OCPP station needs the central system")
+            link = OcppStationLink(
+                setup.station,
+                self.central,
+                setup.charge_point_id,
+                setup.connector,
+                self.resident_of_tag,
+            )
+        link.pending_session = pending
+        self.links[key] = link
+        self.setups[key] = setup
+        link.owner = self.residents.get(setup.owner or "")
+        self.sharing.supply_phases[key] = setup.supply_phases
+        link.start()
 
     async def stop(self) -> None:
         """Stop sharing and observing, and close the context."""

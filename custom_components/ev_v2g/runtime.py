@@ -7,10 +7,11 @@ full-car watch, the building-load follower). `EvV2gRuntime.async_close` undoes i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -59,6 +60,10 @@ class EvV2gRuntime:
     """The site's OCPP charge points and their central system; None without any."""
     structure: Any
     """What the site was set up from; a change to it needs a reload (see site_structure)."""
+    stations: dict[str, tuple[str, dict[str, Any]]]
+    """The station subentries the running stations are linked from (see station_subentries)."""
+    changing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while stations and residents changed in place are applied, one change at a time."""
     reloading: bool = False
     """Set when a change to the structure scheduled a reload (the central system waits)."""
     closed: bool = False
@@ -99,7 +104,7 @@ def ocpp_endpoint(entry: ConfigEntry[Any]) -> Endpoint:
 
 
 def site_structure(entry: ConfigEntry[Any]) -> Any:
-    """What needs a reload when it changes; other options apply live."""
+    """What needs a reload when it changes; other options, stations and residents apply live."""
     return (
         entry.title,
         dict(entry.data),
@@ -110,16 +115,19 @@ def site_structure(entry: ConfigEntry[Any]) -> Any:
         ocpp_endpoint(entry),
         entry.options.get(CONF_OCPP_LISTEN, False),
         tuple(entry.options.get(CONF_ALLOWED_TAGS) or ()),
-        {
-            key: (s.title, s.subentry_type, None if _live(s) else dict(s.data))
-            for key, s in entry.subentries.items()
-        },
     )
 
 
-def _live(subentry: ConfigSubentry) -> bool:
-    """A subentry whose data changes apply in place: a resident (its name still reloads)."""
-    return subentry.subentry_type == SUBENTRY_RESIDENT
+def station_subentries(entry: ConfigEntry[Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each station subentry's title and data: what its stations are linked from.
+
+    A change to them is applied in place (site_changes).
+    """
+    return {
+        key: (subentry.title, dict(subentry.data))
+        for key, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_STATION
+    }
 
 
 def site_residents(entry: ConfigEntry[Any]) -> dict[str, Resident]:
@@ -157,7 +165,12 @@ async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2
     hub = SiteHub(SiteConfig.from_data(entry.title, entry.data), book, entry.options, residents)
     book.residents = hub.residents  # one mapping: a resident changed in place is seen by both
     runtime = EvV2gRuntime(
-        hub=hub, book=book, writer=writer, charge_points=None, structure=site_structure(entry)
+        hub=hub,
+        book=book,
+        writer=writer,
+        charge_points=None,
+        structure=site_structure(entry),
+        stations=station_subentries(entry),
     )
     try:
         await writer.async_open()

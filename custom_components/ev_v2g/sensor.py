@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +20,18 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfPower,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .core.billing import UNASSIGNED
 from .core.station import Station, StationState
-from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
+from .entity import (
+    EvV2gSiteEntity,
+    EvV2gStationEntity,
+    add_station_entities,
+    signal_residents_added,
+)
 from .resident_sensor import RESIDENT_SENSORS, ResidentSensor
 from .runtime import EvV2gConfigEntry
 from .sharing.power_sharing import PowerSharing
@@ -200,24 +206,31 @@ async def async_setup_entry(
         SiteSensor(entry.runtime_data.hub, entry, description) for description in SITE_SENSORS
     )
     hub = entry.runtime_data.hub
-    names = sorted(resident.name for resident in hub.residents.values())
     session_resident = StationSensorDescription(
         key="session_resident",
         translation_key="session_resident",
         device_class=SensorDeviceClass.ENUM,
-        options=[*names, UNASSIGNED],
         value_fn=_session_resident,
         attributes_fn=_session_attributes,
     )
-    add_station_entities(entry, async_add_entities, StationSensor, (*SENSORS, session_resident))
-    for key in hub.residents:
-        async_add_entities(
-            (
-                ResidentSensor(hub, entry.entry_id, key, description)
-                for description in RESIDENT_SENSORS
-            ),
-            config_subentry_id=key,
-        )
+    add_station_entities(entry, async_add_entities, StationSensor, SENSORS)
+    add_station_entities(entry, async_add_entities, SessionResidentSensor, (session_resident,))
+
+    @callback
+    def add_residents(keys: Iterable[str]) -> None:
+        for key in keys:
+            async_add_entities(
+                (
+                    ResidentSensor(hub, entry.entry_id, key, description)
+                    for description in RESIDENT_SENSORS
+                ),
+                config_subentry_id=key,
+            )
+
+    add_residents(hub.residents)
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_residents_added(entry.entry_id), add_residents)
+    )
 
 
 class SiteSensor(EvV2gSiteEntity, SensorEntity):
@@ -251,6 +264,22 @@ class StationSensor(EvV2gStationEntity, SensorEntity):
         attributes_fn = self.entity_description.attributes_fn
         return None if attributes_fn is None else attributes_fn(self.station)
 
-    def snapshot(self) -> tuple[float | str | None, dict[str, Any] | None]:
+    def snapshot(self) -> Any:
         """What this sensor shows."""
         return self.native_value, self.extra_state_attributes
+
+
+class SessionResidentSensor(StationSensor):
+    """Who the station's session is for: one of the residents as they are now, or unassigned."""
+
+    @property
+    def options(self) -> list[str]:
+        """The residents' names (a resident added or renamed in place included), unassigned."""
+        names = {resident.name for resident in self.hub.residents.values()}
+        if (shown := self.native_value) not in (None, UNASSIGNED):
+            names.add(str(shown))  # a session keeps the name it began with
+        return [*sorted(names), UNASSIGNED]
+
+    def snapshot(self) -> Any:
+        """What this sensor shows, and the names it may show."""
+        return super().snapshot(), tuple(self.options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from datetime import timedelta
 from typing import Any
 
@@ -69,6 +71,10 @@ class UnstoppableHub:
     def station(self, key: str) -> Station:
         """The one station."""
         return self.stations[key]
+
+    def add_station_listener(self, added: object, removed: object) -> Callable[[], None]:
+        """No station comes or goes."""
+        return lambda: None
 
     async def stop_session(self, key: str, reason: EndReason) -> None:
         """Fail like a station that has gone away."""

@@ -47,13 +47,25 @@ class FullChargeWatch:
         """Follow the stations; returns the function that stops it."""
         if self.delay_s <= 0:
             return lambda: None
-        removers = [
-            station.add_listener(partial(self._changed, key))
+        removers = {
+            key: station.add_listener(partial(self._changed, key))
             for key, station in self.hub.stations.items()
-        ]
+        }
+
+        def added(key: str) -> None:
+            removers[key] = self.hub.station(key).add_listener(partial(self._changed, key))
+
+        def removed(key: str) -> None:
+            if (remove := removers.pop(key, None)) is not None:
+                remove()
+            if (cancel := self._timers.pop(key, None)) is not None:
+                cancel()
+
+        unlisten = self.hub.add_station_listener(added, removed)
 
         def stop() -> None:
-            for remove in removers:
+            unlisten()
+            for remove in removers.values():
                 remove()
             for cancel in self._timers.values():
                 cancel()

@@ -66,7 +66,7 @@ class SessionBook:
         self.hass = hass
         self.writer = writer
         self.price = price
-        self.stations = stations
+        self.stations = dict(stations)
         self.residents = residents
         self.month: tuple[datetime, datetime] = this_month()
         self.month_totals: dict[str | None, Totals] = {}
@@ -77,6 +77,7 @@ class SessionBook:
         self._last: dict[str, Reading] = {}
         self._listeners: dict[str | None, list[Callable[[], None]]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._followed: dict[str, CALLBACK_TYPE] = {}
 
     async def async_load(self) -> Pending:
         """Read what the ledger has: last readings, open sessions and this month's totals.
@@ -123,9 +124,27 @@ class SessionBook:
     def start(self) -> None:
         """Follow every station, and the turn of the month."""
         for key, station in self.stations.items():
-            self._unsubscribe.append(station.add_listener(partial(self._station_changed, key)))
-            station.add_session_listener(partial(self._session_changed, key))
+            self._follow(key, station)
         self._schedule_month_end()
+
+    def _follow(self, key: str, station: Station) -> None:
+        self._followed[key] = station.add_listener(partial(self._station_changed, key))
+        station.add_session_listener(partial(self._session_changed, key, station))
+
+    def add_station(self, key: str, station: Station) -> None:
+        """Book a station added in place (or set up anew after a change): its meter goes on."""
+        self.stations[key] = station
+        if (reading := self._last.get(key)) is not None:
+            _resume_meter(station.energy_import, reading.import_wh, reading.meter_import_wh)
+            _resume_meter(station.energy_export, reading.export_wh, reading.meter_export_wh)
+        self._follow(key, station)
+
+    def remove_station(self, key: str) -> None:
+        """A station leaves (or is set up anew): its last reading is taken, then no more."""
+        station = self.stations.pop(key)
+        self._record_of(key, station, station.session)
+        if (unfollow := self._followed.pop(key, None)) is not None:
+            unfollow()
 
     def _schedule_month_end(self) -> None:
         @callback
@@ -140,9 +159,10 @@ class SessionBook:
         """Take a last reading of every station and stop following them."""
         for key, station in self.stations.items():
             self._record(key, station.session)
-        for unsubscribe in self._unsubscribe:
+        for unsubscribe in [*self._unsubscribe, *self._followed.values()]:
             unsubscribe()
         self._unsubscribe.clear()
+        self._followed.clear()
 
     def add_listener(self, resident: str | None, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener when this resident's month totals change."""
@@ -182,8 +202,9 @@ class SessionBook:
             return
         self._record(key, station.session)
 
-    def _session_changed(self, key: str, session: Session) -> None:
-        station = self.stations[key]
+    def _session_changed(self, key: str, station: Station, session: Session) -> None:
+        if self.stations.get(key) is not station:
+            return  # a station that left the site, or was set up anew
         if session.ended_at is None:
             if session.id in self.sessions:
                 return  # resumed after a restart: already on record
@@ -209,7 +230,9 @@ class SessionBook:
 
     def _record(self, key: str, session: Session | None) -> None:
         """Take a reading of a station now, for a session (None = outside any session)."""
-        station = self.stations[key]
+        self._record_of(key, self.stations[key], session)
+
+    def _record_of(self, key: str, station: Station, session: Session | None) -> None:
         imported, exported = station.energy_import.total_wh, station.energy_export.total_wh
         if imported is None or exported is None:
             return

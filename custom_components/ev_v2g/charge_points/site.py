@@ -57,10 +57,10 @@ class OcppSite:
         self.entry_id = entry_id
         self.central = central
         self.hub = hub
-        self.subentries = {data[CONF_CHARGE_POINT_ID]: key for key, data in charge_points.items()}
-        self.passwords = {
-            data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD] for data in charge_points.values()
-        }
+        self.subentries: dict[str, str] = {}
+        """The station subentry of each charge point id."""
+        self.passwords: dict[str, str] = {}
+        self._enroll(charge_points)
         self.links: dict[str, list[OcppStationLink]] = {}
         """The stations of each charge point (one per connector), from start()."""
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
@@ -85,17 +85,15 @@ class OcppSite:
         saved = await self.store.async_load() or {}
         restore_states(self.central, saved, set(self.subentries))
 
+    def _enroll(self, charge_points: Mapping[str, Mapping[str, Any]]) -> None:
+        self.subentries = {data[CONF_CHARGE_POINT_ID]: key for key, data in charge_points.items()}
+        self.passwords = {
+            data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD] for data in charge_points.values()
+        }
+
     def start(self) -> None:
         """Let the site's charge points in and follow them (the hub has linked its stations)."""
-        for link in self.hub.links.values():
-            if isinstance(link, OcppStationLink):
-                self.links.setdefault(link.charge_point_id, []).append(link)
-                link.on_limitable = self._limitable_changed
-        # Until it is in contact, a charge point is taken to hold the fallback it was given
-        # when it was last configured: what it may draw on its own (the stated rule).
-        for links in self.links.values():
-            for link in links:
-                link.station.telemetry.fallback_a = self.fallback_a()
+        self._take_links()
         central = self.central
         central.passwords = dict(self.passwords)
         central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
@@ -103,6 +101,43 @@ class OcppSite:
         self.hub.sharing.add_listener(self._sharing_changed)
         for charge_point_id in self.subentries:
             state = central.states.get(charge_point_id)
+            if state is not None and state.online and state.booted:
+                self._came_online(state)
+
+    def _take_links(self) -> None:
+        """The hub's OCPP stations, by charge point; each counted at its fallback until in contact.
+
+        Until it is in contact, a charge point is taken to hold the fallback it was given when
+        it was last configured: what it may draw on its own (the stated rule).
+        """
+        self.links = {}
+        for link in self.hub.links.values():
+            if isinstance(link, OcppStationLink):
+                self.links.setdefault(link.charge_point_id, []).append(link)
+                link.on_limitable = self._limitable_changed
+        for charge_point_id, links in self.links.items():
+            if charge_point_id not in self._online:
+                for link in links:
+                    link.station.telemetry.fallback_a = self.fallback_a()
+
+    async def async_stations_changed(self, charge_points: Mapping[str, Mapping[str, Any]]) -> None:
+        """Stations were added, changed or removed in place (the hub has relinked them).
+
+        A charge point no longer enrolled, or given a new password, is disconnected; the
+        others online are configured again, as the fallback (supply / stations) and the
+        ceiling (their connectors' maximum) may have changed.
+        """
+        before = self.passwords
+        self._enroll(charge_points)
+        self.central.passwords = dict(self.passwords)
+        for charge_point_id, password in before.items():
+            if self.passwords.get(charge_point_id) != password:
+                self._online.discard(charge_point_id)
+                self.configuration.end(charge_point_id)
+                await self.central.disconnect(charge_point_id, "enrolment changed")
+        self._take_links()
+        for charge_point_id in self.subentries:
+            state = self.central.states.get(charge_point_id)
             if state is not None and state.online and state.booted:
                 self._came_online(state)
 

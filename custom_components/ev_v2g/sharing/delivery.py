@@ -44,6 +44,12 @@ class SetpointDelivery:
         self.errors: dict[str, StationError] = {}
         """Why each station in `failed` did not take its last setpoint."""
 
+    def forget(self, key: str) -> None:
+        """A station left the site: nothing more is sent to it, nor counted for it."""
+        self.failed.discard(key)
+        self.unconfirmed.pop(key, None)
+        self.errors.pop(key, None)
+
     def counted_a(self, key: str, now: float) -> float | None:
         """What a station with an unacknowledged cut must be counted at, while that holds."""
         cut = self.unconfirmed.get(key)
@@ -88,7 +94,8 @@ class SetpointDelivery:
 
     async def _send(self, key: str, setpoint_a: float, manual: bool) -> bool:
         """Deliver a setpoint; whether the station acknowledged it."""
-        target = self.targets[key]
+        if (target := self.targets.get(key)) is None:
+            return True  # it left the site while the cuts went out
         before = self.in_force_a(key)
         taken_over = self._taken_over
 

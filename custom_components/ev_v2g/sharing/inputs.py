@@ -163,7 +163,8 @@ def budget_ends(
     """When the budgets kept for stations counted at a fixed value run out (allocate again then)."""
     moments = []
     for demand in demands:
-        target = targets[demand.key]
+        if (target := targets.get(demand.key)) is None:
+            continue  # it left the site meanwhile
         held = max(target.station.telemetry.setpoint_until or 0.0, target.held_until or 0.0)
         if demand.fixed_a is not None and held + SETPOINT_EXPIRY_GRACE > now:
             moments.append(held + SETPOINT_EXPIRY_GRACE)

@@ -50,7 +50,7 @@ class PowerSharing:
         self,
         options: SharingOptions,
         targets: Mapping[str, SetpointTarget],
-        supply_phases: Mapping[str, frozenset[int]],
+        supply_phases: dict[str, frozenset[int]],
     ) -> None:
         """Share `options`' supply across `targets`; call start() to begin."""
         self.options = options
@@ -72,7 +72,7 @@ class PowerSharing:
         self._signatures: dict[str, StationDemand] = {}
         self._power: dict[str, float] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._unsubscribe: list[Callable[[], None]] = []
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
         self._pending: asyncio.TimerHandle | None = None
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
@@ -84,15 +84,35 @@ class PowerSharing:
 
     def start(self) -> None:
         """Follow every station and allocate once."""
-        for key, target in self.targets.items():
-            self._unsubscribe.append(
-                target.station.add_listener(partial(self._station_changed, key))
-            )
+        for key in self.targets:
+            self.follow(key)
+
+    def follow(self, key: str) -> None:
+        """Share the supply with one more station (added to `targets`), and plan again."""
+        station = self.targets[key].station
+        self._unsubscribe[key] = station.add_listener(partial(self._station_changed, key))
         self.trigger()
+
+    def forget(self, key: str, *, gone: bool) -> None:
+        """Stop following a station; `gone` when it left the site, not only changed.
+
+        A station set up anew after a change keeps its control mode, the user's setpoint and
+        any cut it did not acknowledge (it may still apply its old setpoint).
+        """
+        if (unsubscribe := self._unsubscribe.pop(key, None)) is not None:
+            unsubscribe()
+        self.site_power_w -= self._power.pop(key, 0.0)
+        self._signatures.pop(key, None)
+        if gone:
+            self.control_modes.pop(key, None)
+            self.supply_phases.pop(key, None)
+            self.manual.drop(key)
+            self.delivery.forget(key)
+        self._changed()
 
     async def stop(self) -> None:
         """Stop following stations and cancel pending work."""
-        for unsubscribe in self._unsubscribe:
+        for unsubscribe in self._unsubscribe.values():
             unsubscribe()
         self._unsubscribe.clear()
         for handle in (self._pending, self._wake):
@@ -280,7 +300,8 @@ class PowerSharing:
         changes = [
             (key, setpoint)
             for key, setpoint in allocation.setpoints.items()
-            if self.targets[key].station.available
+            if key in self.targets
+            and self.targets[key].station.available
             and self.targets[key].desired_setpoint_a != setpoint
         ]
         manual, no_room = self.manual.sendable(

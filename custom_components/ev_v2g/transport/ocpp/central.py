@@ -146,6 +146,11 @@ class CentralSystem:
         connection = self._connections.get(charge_point_id)
         return connection is not None and not connection.closed
 
+    async def disconnect(self, charge_point_id: str, reason: str) -> None:
+        """Close a charge point's connection (it is no longer enrolled, or its password changed)."""
+        if (connection := self._connections.get(charge_point_id)) is not None:
+            await connection.close(WSCloseCode.POLICY_VIOLATION, reason.encode())
+
     def charge_point(self, charge_point_id: str) -> ChargePointCommands:
         """Commands to a connected charge point, in its version.
 
