@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiocoap
 
-from .const import CONTROL_MANUAL
+from .const import CONTROL_MANUAL, SETPOINT_EXPIRY_GRACE, SETPOINT_LEASE
 from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
 from .core.station import IllegalTransitionError, Station, Transition
@@ -91,24 +91,35 @@ class SiteHub:
     async def remove_station(self, key: str, *, gone: bool) -> None:
         """Unlink a station; `gone` when it left the site (not only changed).
 
-        A station that left has its session ended and its relay opened first (a car plugged
-        there charges for no one now); its observations are cancelled, and the station's next
-        notifications answered with a reset, which ends them there (RFC 7641, section 3.6).
+        A station that left has its session ended (its relay opened) and is cut to 0 A before
+        the others are given its share; unanswered, it keeps its share until its lease ends.
+        Its observations are cancelled: the station's next notifications are answered with a
+        reset, which ends them there (RFC 7641, section 3.6).
         """
         link = self.links[key]
-        if gone and link.station.session is not None:
-            try:
-                await self.stop_session(key, EndReason.STOPPED)
-            except (StationError, IllegalTransitionError) as err:
-                _LOGGER.warning(
-                    "%s left the site with its session open: %s", link.station.name, err
-                )
-        self.sharing.forget(key, gone=gone)
+        still_a, until = (await self._cut(key)) if gone else (0.0, 0.0)
+        self.sharing.forget(key, gone=gone, still_a=still_a, until=until)
         await link.stop()
         del self.links[key]
         self.setups.pop(key, None)
         for _, removed in list(self._station_listeners):
             removed(key)
+
+    async def _cut(self, key: str) -> tuple[float, float]:
+        """End a leaving station's session and cut it to 0 A; what it may still apply, until."""
+        link = self.links[key]
+        station = link.station
+        try:
+            if station.session is not None:
+                await self.stop_session(key, EndReason.STOPPED)
+            if self.sharing.delivery.in_force_a(key):
+                await link.set_setpoint(0.0)
+        except (StationError, IllegalTransitionError) as err:
+            _LOGGER.warning("%s left the site unanswered: %s", station.name, err)
+            held = link.held_until or station.telemetry.setpoint_until
+            until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
+            return self.sharing.delivery.in_force_a(key) or 0.0, until
+        return 0.0, 0.0
 
     def add_station_listener(
         self, added: Callable[[str], None], removed: Callable[[str], None]

@@ -77,6 +77,8 @@ class PowerSharing:
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
+        self.departed: dict[str, tuple[frozenset[int], float, float]] = {}
+        """Stations that left the site unanswered: the phases, current and end of their lease."""
         self.delivery = SetpointDelivery(targets, self._is_manual)
         self.manual = ManualRequests()
 
@@ -93,19 +95,22 @@ class PowerSharing:
         self._unsubscribe[key] = station.add_listener(partial(self._station_changed, key))
         self.trigger()
 
-    def forget(self, key: str, *, gone: bool) -> None:
+    def forget(self, key: str, *, gone: bool, still_a: float = 0.0, until: float = 0.0) -> None:
         """Stop following a station; `gone` when it left the site, not only changed.
 
-        A station set up anew after a change keeps its control mode, the user's setpoint and
-        any cut it did not acknowledge (it may still apply its old setpoint).
+        A station that left while it may still apply `still_a` (its cut was not acknowledged)
+        keeps that much of the supply until `until`, when its lease ends. One set up anew after
+        a change keeps its control mode, the user's setpoint and any unacknowledged cut.
         """
         if (unsubscribe := self._unsubscribe.pop(key, None)) is not None:
             unsubscribe()
         self.site_power_w -= self._power.pop(key, 0.0)
         self._signatures.pop(key, None)
         if gone:
+            phases = self.supply_phases.pop(key, frozenset({0}))
+            if still_a > 0 and until > time.time():
+                self.departed[key] = (phases, still_a, until)
             self.control_modes.pop(key, None)
-            self.supply_phases.pop(key, None)
             self.manual.drop(key)
             self.delivery.forget(key)
         self._changed()
@@ -238,8 +243,23 @@ class PowerSharing:
     # --- what the allocator sees ----------------------------------------------------------------
 
     def limits(self) -> tuple[float, ...]:
-        """Import current available to the stations on each phase."""
-        return available_a(self.options, self.site_limit_a, self.measured_load_w, self.site_power_w)
+        """Import current available to the stations on each phase.
+
+        Less what stations that left the site unanswered may still apply.
+        """
+        limits = available_a(
+            self.options, self.site_limit_a, self.measured_load_w, self.site_power_w
+        )
+        now = time.time()
+        for key, (phases, still_a, until) in list(self.departed.items()):
+            if now >= until:
+                del self.departed[key]
+                continue
+            limits = tuple(
+                max(value - still_a, 0.0) if phase in phases or len(limits) == 1 else value
+                for phase, value in enumerate(limits)
+            )
+        return limits
 
     def site_limits(self) -> SiteLimits:
         """The supply and policy as the allocator takes them."""
@@ -331,6 +351,7 @@ class PowerSharing:
         moments = [allocation.next_rotation_at, self.demand_response.until]
         moments.extend(budget_ends(self.targets, demands, now))
         moments.extend(cut.until for cut in self.delivery.unconfirmed.values())
+        moments.extend(until for _, _, until in self.departed.values())
         if self.delivery.failed:
             moments.append(now + RETRY_DELAY)
         upcoming = [moment for moment in moments if moment is not None and moment > now]
