@@ -69,8 +69,10 @@ class StationServer:
         return {resource.name: resource.observer_count for resource in self.site.resources}
 
     def notify_all(self) -> None:
-        """Every resource notifies its observers now, changed or not (as a station does at
-        least once a day, RFC 7641 section 4.5); a client that forgot one answers with a reset.
+        """Every resource notifies its observers now, changed or not.
+
+        As a station does at least once a day (RFC 7641, section 4.5); a client that forgot an
+        observation answers its notification with a reset.
         """
         if self.site is not None:
             for resource in self.site.resources:

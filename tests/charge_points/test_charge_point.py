@@ -15,11 +15,7 @@ from hardware.station_sim.ocpp import SimulatedChargePoint
 from tests.common import number_of, set_manual, state_of, wait_for
 
 from .conftest import ChargePointFactory
-
-
-def calls(charger: SimulatedChargePoint, action: str) -> list[dict]:
-    """The payloads of the central system's calls of one action, in order."""
-    return [payload for name, payload in charger.state.received if name == action]
+from .frames import calls, limit_of, profile_of
 
 
 async def test_connects_and_is_configured(
@@ -29,13 +25,13 @@ async def test_connects_and_is_configured(
     assert state_of(hass, "sensor.charger_state") == "ready"
     await wait_for(hass, lambda: len(calls(charger, "SendLocalList")) == 1, what="local list")
     profiles = calls(charger, "SetChargingProfile")
-    purposes = [_profile(payload)["chargingProfilePurpose"] for payload in profiles]
+    purposes = [profile_of(payload)["chargingProfilePurpose"] for payload in profiles]
     ceiling = "ChargePointMaxProfile" if version == "ocpp1.6" else "ChargingStationMaxProfile"
     assert "TxDefaultProfile" in purposes  # the fallback (and the setpoint, in either order)
     ceilings = [
-        profile for profile in profiles if _profile(profile)["chargingProfilePurpose"] == ceiling
+        profile for profile in profiles if profile_of(profile)["chargingProfilePurpose"] == ceiling
     ]
-    assert [_limit(profile) for profile in ceilings] == [32.0]  # the site's supply limit
+    assert [limit_of(profile) for profile in ceilings] == [32.0]  # the site's supply limit
     local = calls(charger, "SendLocalList")[0]
     tags = {_tag(entry, version) for entry in local["localAuthorizationList"]}
     assert "CARD-ALICE" in tags
@@ -141,10 +137,10 @@ async def test_manual_limit_is_a_profile_with_valid_to(
         {"entity_id": "number.charger_current_limit", "value": 10},
         blocking=True,
     )
-    last = _profile(calls(charger, "SetChargingProfile")[-1])
+    last = profile_of(calls(charger, "SetChargingProfile")[-1])
     assert last["chargingProfilePurpose"] == "TxProfile"
     assert "validTo" in last
-    assert _limit(calls(charger, "SetChargingProfile")[-1]) == 10.0
+    assert limit_of(calls(charger, "SetChargingProfile")[-1]) == 10.0
     await wait_for(hass, lambda: abs(charger.connectors[1].current_a - 10.0) < 0.01, what="10 A")
     await wait_for(
         hass, lambda: abs(number_of(hass, "sensor.charger_current") - 10.0) < 0.5, what="10 A seen"
@@ -194,17 +190,6 @@ def _station_key(site: MockConfigEntry) -> str:
 
 def _device_id(hass: HomeAssistant, name: str) -> str:
     return next(d.id for d in dr.async_get(hass).devices.values() if d.name == name)
-
-
-def _profile(payload: dict) -> dict:
-    return payload.get("csChargingProfiles") or payload["chargingProfile"]
-
-
-def _limit(payload: dict) -> float:
-    schedule = _profile(payload)["chargingSchedule"]
-    if isinstance(schedule, list):
-        schedule = schedule[0]
-    return float(schedule["chargingSchedulePeriod"][0]["limit"])
 
 
 def _tag(payload: dict, version: str) -> str:
