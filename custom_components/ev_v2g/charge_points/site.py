@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import asdict
 import logging
 from typing import TYPE_CHECKING, Any
-import zlib
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import CONF_PASSWORD
@@ -25,9 +24,10 @@ from ..devices import async_site_device
 from ..hub import SiteHub
 from ..links.ocpp import CENTRAL_ID_TAG, OcppStationLink
 from ..transport.errors import StationError
-from ..transport.ocpp.model import ChargePointState, ProfilePurpose
-from .configuration import Configuration, Steps
+from ..transport.ocpp.model import ChargePointState
+from .configuration import Configuration
 from .repairs import async_charger_limited
+from .steps import ChargePointSteps
 from .store import restore_states, saved_states
 
 if TYPE_CHECKING:
@@ -67,13 +67,17 @@ class OcppSite:
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
         self._online: set[str] = set()
         """Charge points online and booted: they were (or are being) configured."""
-        self.configuration = Configuration(hass, self._steps)
+        self.steps = ChargePointSteps(
+            central,
+            hub,
+            lambda charge_point_id: self.links.get(charge_point_id, ()),
+            self.accepted_tags,
+        )
+        self.configuration = Configuration(hass, self.steps.steps)
         self._unknown_connectors: set[tuple[str, int]] = set()
         self._site_limit_a = hub.sharing.site_limit_a
         self._transactions: dict[tuple[str, int], str | None] = {}
         """The transaction last stored for each connector."""
-        self._ceilings: dict[str, float] = {}
-        """The ceiling each charge point accepted last: an unchanged one is not sent again."""
 
     # --- life ----------------------------------------------------------------------------------
 
@@ -118,7 +122,7 @@ class OcppSite:
         for charge_point_id, links in self.links.items():
             if charge_point_id not in self._online:
                 for link in links:
-                    link.station.telemetry.fallback_a = self.fallback_a()
+                    link.station.telemetry.fallback_a = self.steps.fallback_a()
 
     async def async_stations_changed(self, charge_points: Mapping[str, Mapping[str, Any]]) -> None:
         """Stations were added, changed or removed in place (the hub has relinked them).
@@ -155,11 +159,8 @@ class OcppSite:
             )
 
     async def _local_list(self, charge_point_id: str) -> None:
-        tags = self.accepted_tags()
         try:
-            await self.central.charge_point(charge_point_id).send_local_list(
-                tags, _list_version(tags)
-            )
+            await self.steps.send_local_list(charge_point_id)
         except StationError as err:
             _LOGGER.warning(
                 "Charge point %s did not take the new local list (sent again when it next "
@@ -257,59 +258,6 @@ class OcppSite:
             link.station.telemetry.fallback_a = None
         self.configuration.begin(state.id)
 
-    def _steps(self, charge_point_id: str) -> Steps:
-        """The site's ceiling, the fallback limit, the residents' tags, then a fresh status."""
-        commands = self.central.charge_point(charge_point_id)
-        tags = self.accepted_tags()
-        return [
-            ("charging rate unit", lambda: self._read_rate_unit(charge_point_id)),
-            ("ceiling", lambda: self._send_ceiling(charge_point_id)),
-            ("fallback limit", lambda: self._send_fallback(charge_point_id)),
-            ("local list", lambda: commands.send_local_list(tags, _list_version(tags))),
-            ("status request", lambda: commands.trigger("StatusNotification")),
-        ]
-
-    async def _send_fallback(self, charge_point_id: str) -> None:
-        """The stack-level-0 TxDefaultProfile each connector falls back to when ours lapse."""
-        fallback = self.fallback_a()
-        await self.central.charge_point(charge_point_id).set_limit(
-            0, fallback, ProfilePurpose.TX_DEFAULT, valid_to=None, stack_level=0
-        )
-        for link in self.links.get(charge_point_id, ()):
-            link.station.telemetry.fallback_a = fallback
-
-    async def _read_rate_unit(self, charge_point_id: str) -> None:
-        """Which unit the charger's profiles take (A, or W for one that takes only W)."""
-        links = self.links.get(charge_point_id, ())
-        phases = links[0].station.capabilities.phases if links else 1
-        self.central.states[charge_point_id].watts_per_amp = self.hub.site.voltage_v * phases
-        unit = await self.central.charge_point(charge_point_id).read_rate_unit()
-        if unit == "W":
-            _LOGGER.info("Charge point %s takes its limits in W", charge_point_id)
-
-    async def _send_ceiling(self, charge_point_id: str, *, again: bool = True) -> None:
-        """ChargePointMaxProfile: the site's limit, at most what the connectors can take."""
-        links = self.links.get(charge_point_id, ())
-        limit = self.hub.sharing.site_limit_a
-        most = sum(link.station.capabilities.max_current_a for link in links)
-        ceiling = min(limit, most) if links else limit
-        if not again and self._ceilings.get(charge_point_id) == ceiling:
-            return
-        # Noted before it goes out: a change meanwhile does not send the same ceiling again.
-        self._ceilings[charge_point_id] = ceiling
-        try:
-            await self.central.charge_point(charge_point_id).set_limit(
-                0, ceiling, ProfilePurpose.CHARGE_POINT_MAX, valid_to=None, stack_level=0
-            )
-        except StationError:
-            self._ceilings.pop(charge_point_id, None)
-            raise
-
-    def fallback_a(self) -> float:
-        """What each connector may draw when our limits lapse: an equal share of the supply."""
-        count = max(len(self.hub.links), 1)
-        return float(int(self.hub.site.supply_limit_a / count * 10) / 10)
-
     def _sharing_changed(self) -> None:
         """The site's limit changed: every connected charge point gets the new ceiling."""
         limit = self.hub.sharing.site_limit_a
@@ -325,7 +273,7 @@ class OcppSite:
 
     async def _ceiling(self, charge_point_id: str) -> None:
         try:
-            await self._send_ceiling(charge_point_id, again=False)
+            await self.steps.send_ceiling(charge_point_id, again=False)
         except StationError as err:
             _LOGGER.warning("Charge point %s kept its old ceiling: %s", charge_point_id, err)
 
@@ -349,11 +297,6 @@ class OcppSite:
             sw_version=info.firmware_version,
             serial_number=info.serial_number,
         )
-
-
-def _list_version(tags: list[str]) -> int:
-    """A local list version that changes when the list does (OCPP wants a positive integer)."""
-    return zlib.crc32("\n".join(sorted(tags)).encode()) % 2_000_000_000 + 1
 
 
 def is_ocpp(data: Mapping[str, Any]) -> bool:

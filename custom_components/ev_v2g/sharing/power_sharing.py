@@ -17,16 +17,10 @@ import logging
 import time
 
 from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL
-from ..core.allocation import (
-    Allocation,
-    DemandResponse,
-    DemandResponseMode,
-    Rotation,
-    SiteLimits,
-    StationDemand,
-    allocate,
-)
+from ..core.allocation import Allocation, Rotation, SiteLimits, StationDemand, allocate
 from .delivery import SetpointDelivery
+from .demand_response import DemandResponseRequests
+from .departed import DepartedStations
 from .inputs import (
     DemandResponseState,
     SetpointTarget,
@@ -43,7 +37,7 @@ _LOGGER = logging.getLogger(__name__)
 RETRY_DELAY = 5.0
 
 
-class PowerSharing:
+class PowerSharing(DemandResponseRequests):
     """Keeps a site's stations within its supply and carries out demand response."""
 
     def __init__(
@@ -77,8 +71,7 @@ class PowerSharing:
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
-        self.departed: dict[str, tuple[frozenset[int], float, float]] = {}
-        """Stations that left the site unanswered: the phases, current and end of their lease."""
+        self.departed = DepartedStations()
         self.delivery = SetpointDelivery(targets, self._is_manual)
         self.manual = ManualRequests()
 
@@ -108,8 +101,7 @@ class PowerSharing:
         self._signatures.pop(key, None)
         if gone:
             phases = self.supply_phases.pop(key, frozenset({0}))
-            if still_a > 0 and until > time.time():
-                self.departed[key] = (phases, still_a, until)
+            self.departed.hold(key, phases, still_a, until)
             self.control_modes.pop(key, None)
             self.manual.drop(key)
             self.delivery.forget(key)
@@ -203,39 +195,6 @@ class PowerSharing:
         self.trigger()
         await waiter
 
-    def set_demand_response(
-        self,
-        mode: DemandResponseMode,
-        power_w: float = 0.0,
-        duration_s: float | None = None,
-        source: str | None = None,
-    ) -> None:
-        """Carry out a demand-response request, until cleared or for `duration_s` seconds."""
-        until = time.time() + duration_s if duration_s else None
-        self.demand_response = DemandResponseState(
-            request=DemandResponse(mode=mode, power_w=power_w), until=until, source=source
-        )
-        if self.on_demand_response is not None:
-            self.on_demand_response(self.demand_response)
-        self._changed()
-
-    def set_demand_response_power(self, power_w: float) -> None:
-        """Change the power of hand-picked requests, and of the request in force."""
-        self.demand_response_power_w = power_w
-        state = self.demand_response
-        if state.request.mode in (DemandResponseMode.LIMIT, DemandResponseMode.DISCHARGE):
-            self.demand_response = replace(
-                state, request=DemandResponse(mode=state.request.mode, power_w=power_w)
-            )
-            if self.on_demand_response is not None:
-                self.on_demand_response(self.demand_response)
-        self._changed()
-
-    def clear_demand_response(self, source: str | None = None) -> None:
-        """Back to normal."""
-        if self.demand_response.active or self.demand_response.until is not None:
-            self.set_demand_response(DemandResponseMode.NORMAL, source=source)
-
     def _changed(self) -> None:
         self._notify()
         self.trigger()
@@ -250,16 +209,7 @@ class PowerSharing:
         limits = available_a(
             self.options, self.site_limit_a, self.measured_load_w, self.site_power_w
         )
-        now = time.time()
-        for key, (phases, still_a, until) in list(self.departed.items()):
-            if now >= until:
-                del self.departed[key]
-                continue
-            limits = tuple(
-                max(value - still_a, 0.0) if phase in phases or len(limits) == 1 else value
-                for phase, value in enumerate(limits)
-            )
-        return limits
+        return self.departed.less(limits, time.time())
 
     def site_limits(self) -> SiteLimits:
         """The supply and policy as the allocator takes them."""
@@ -351,7 +301,7 @@ class PowerSharing:
         moments = [allocation.next_rotation_at, self.demand_response.until]
         moments.extend(budget_ends(self.targets, demands, now))
         moments.extend(cut.until for cut in self.delivery.unconfirmed.values())
-        moments.extend(until for _, _, until in self.departed.values())
+        moments.extend(self.departed.ends())
         if self.delivery.failed:
             moments.append(now + RETRY_DELAY)
         upcoming = [moment for moment in moments if moment is not None and moment > now]
