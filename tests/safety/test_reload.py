@@ -8,41 +8,28 @@ that filters ICMP.
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from custom_components.ev_v2g.const import SUBENTRY_RESIDENT
 from tests.common import call, wait_for
 
 from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
 
 
 async def test_a_reload_leaves_one_observation_each(hass: HomeAssistant, site: Site) -> None:
-    """Adding a resident reloads the site: old observations go, the sessions' limit holds."""
+    """The user reloads the site mid-session: old observations go, the sessions' limit holds."""
     a, b = site.station("A"), site.station("B")
     await start_session(hass, "A", "ann")
     await start_session(hass, "B", "ben")
     await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
     assert set(site.a.observers().values()) == {1}
-    hass.config_entries.async_add_subentry(
-        site.entry,
-        ConfigSubentry(
-            data=MappingProxyType({"id_tags": [], "v2g_opt_in": False, "priority": 0}),
-            subentry_type=SUBENTRY_RESIDENT,
-            title="Cleo",
-            unique_id="cleo",
-        ),
-    )
+    runtime = site.entry.runtime_data
+    assert await hass.config_entries.async_reload(site.entry.entry_id)
     await hass.async_block_till_done()
+    assert site.entry.runtime_data is not runtime
     await wait_for(
         hass,
-        lambda: (
-            site.entry.runtime_data.reloading is False
-            and all(s.available for s in site.entry.runtime_data.hub.stations.values())
-        ),
+        lambda: all(s.available for s in site.entry.runtime_data.hub.stations.values()),
         what="the site back",
     )
     # The old observations are gone by the resources' next notifications (the meters notify
