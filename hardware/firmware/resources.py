@@ -160,7 +160,8 @@ def _senml(station, first, records):
     parts = []
     for index, (name, unit, value) in enumerate(records):
         head = base + first + "," if index == 0 else ""
-        parts.append('{%s"n":"%s","u":"%s","v":%s}' % (head, name, unit, value))
+        units = ',"u":"%s"' % unit if unit else ""
+        parts.append('{%s"n":"%s"%s,"v":%s}' % (head, name, units, value))
     return ("[" + ",".join(parts) + "]").encode()
 
 
@@ -200,7 +201,10 @@ class Current(Resource):
 
 
 class Energy(Resource):
-    """/energy: SenML import and export counters in Wh since boot, only ever increasing."""
+    """/energy: SenML counters in Wh since boot, only ever increasing, and the boot's number.
+
+    The number changes at each boot: the integration tells a restart from a glitch by it.
+    """
 
     name = "energy"
     announced = True
@@ -217,6 +221,7 @@ class Energy(Resource):
         records = (
             ("energy_import", "Wh", energy.import_wh()),
             ("energy_export", "Wh", energy.export_wh()),
+            ("boot", None, str(self.station.boot)),
         )
         return _senml(self.station, "", records)
 

@@ -15,6 +15,17 @@ class DischargeNotAllowedError(SetpointError):
     """A discharge this station cannot do (CoAP 4.03)."""
 
 
+def next_boot(hal):
+    """This boot's number, one above the last one stored (so /energy can say it restarted)."""
+    text = hal.read_file("boot")
+    try:
+        boot = int(text) + 1 if text else 1
+    except ValueError:
+        boot = 1
+    hal.write_file("boot", str(boot))
+    return boot
+
+
 class Station:
     """One charging point: a relay, a CT, limits from the configuration, and the HAL's clock."""
 
@@ -36,6 +47,7 @@ class Station:
         self.current_a = 0.0
         self.plugged = False
         self.energy = meter.EnergyCounter()
+        self.boot = next_boot(hal)
         now = hal.ticks_ms()
         self._last_tick = now
         self._last_heard = now

@@ -64,6 +64,8 @@ class Faults:
     """SenML records carry NaN and Infinity numbers."""
     energy_backwards: bool = False
     """/energy reports energy_import 1000 Wh lower than the true counter, without a restart."""
+    energy_reported_wh: float | None = None
+    """/energy reports this energy_import instead of the true counter (a glitching meter)."""
     unknown_content_format: bool = False
     """SenML resources answer in text/plain (content format 0) instead of SenML JSON (110)."""
     missing: set[str] = field(default_factory=set)
@@ -78,6 +80,7 @@ class Faults:
             self.non_numeric,
             self.nan_values,
             self.energy_backwards,
+            self.energy_reported_wh,
             self.unknown_content_format,
             frozenset(self.missing),
             tuple(sorted(self.regulator_limits.items())),
@@ -111,6 +114,8 @@ class SimulatedStation:
     """Wall clock in unix seconds, for `until` and SenML base times; tests may replace it."""
     regulator_delay_s: float = 0.0
     """Seconds a PUT /regulator takes to be applied and answered (a slow station)."""
+    boot_record: bool = True
+    """Whether /energy carries a `boot` record (off: a station by someone else without one)."""
 
     switch_on: bool = field(default=False, init=False)
     setpoint_ma: int = field(default=0, init=False)
@@ -118,6 +123,10 @@ class SimulatedStation:
     current_a: float = field(default=0.0, init=False)
     energy_import_wh: float = field(default=0.0, init=False)
     energy_export_wh: float = field(default=0.0, init=False)
+    delivered_wh: float = field(default=0.0, init=False)
+    """All the energy it gave the car, never reset by a reboot: the truth a bill is checked by."""
+    boots: int = field(default=1, init=False)
+    """This boot's number, sent as /energy's `boot` record when `boot_record` is on."""
     vehicle: Vehicle | None = field(default=None, init=False)
     faults: Faults = field(default_factory=Faults, init=False)
     applied: list[tuple[float, int]] = field(default_factory=list, init=False)
@@ -200,6 +209,7 @@ class SimulatedStation:
         self.current_a = 0.0
         self.energy_import_wh = 0.0
         self.energy_export_wh = 0.0
+        self.boots += 1
 
     def acceptance_a(self) -> tuple[float, float]:
         """Largest current the vehicle takes (charge) and gives (discharge) at its state of charge.
@@ -245,6 +255,7 @@ class SimulatedStation:
         energy_wh = self.power_w * dt / 3600
         if energy_wh > 0:
             self.energy_import_wh += energy_wh
+            self.delivered_wh += energy_wh
         else:
             self.energy_export_wh -= energy_wh
         if self.vehicle is not None:

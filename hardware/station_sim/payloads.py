@@ -97,22 +97,28 @@ def current_body(station: SimulatedStation) -> Body:
 
 
 def energy_body(station: SimulatedStation) -> Body:
-    """Render /energy as SenML: the import and export counters in Wh."""
+    """Render /energy as SenML: the import and export counters in Wh, and the boot's number."""
     imported = round(station.energy_import_wh, 3)
     if station.faults.energy_backwards:
         imported -= ENERGY_BACKWARDS_WH
+    elif station.faults.energy_reported_wh is not None:
+        imported = station.faults.energy_reported_wh
     records: list[dict[str, Any]] = [
         {"bn": base_name(station), "n": "energy_import", "u": "Wh"},
         {"n": "energy_export", "u": "Wh"},
     ]
-    return _senml(station, records, [imported, round(station.energy_export_wh, 3)])
+    values: list[float] = [imported, round(station.energy_export_wh, 3)]
+    if station.boot_record:
+        records.append({"n": "boot"})
+        values.append(station.boots)
+    return _senml(station, records, values)
 
 
 def _senml(station: SimulatedStation, records: list[dict[str, Any]], values: list[float]) -> Body:
     faults = station.faults
     if faults.unknown_content_format:
         text = " ".join(
-            f"{record['n']}={value} {record['u']}"
+            f"{record['n']}={value} {record.get('u', '')}".rstrip()
             for record, value in zip(records, values, strict=True)
         )
         return Body(text.encode(), TEXT_PLAIN)

@@ -1,4 +1,4 @@
-"""The lifetime energy meter: forward only, resets survived, nothing counted twice."""
+"""The lifetime energy meter: forward only, a restart only with evidence, no glitch counted."""
 
 from __future__ import annotations
 
@@ -7,22 +7,27 @@ import math
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.ev_v2g.core.meter import RESET_CEILING_WH, EnergyMeter, MeterVerdict
+from custom_components.ev_v2g.core.meter import (
+    MAX_REGISTER_WH,
+    EnergyMeter,
+    MeterVerdict,
+    allowance_wh,
+)
 
 
-def meter_at(raw_wh: float) -> EnergyMeter:
+def meter_at(raw_wh: float, boot: float | None = None) -> EnergyMeter:
     """A meter that has seen one reading."""
     meter = EnergyMeter()
-    assert meter.update(raw_wh) is MeterVerdict.ACCEPTED
+    assert meter.update(raw_wh, boot=boot) is MeterVerdict.ACCEPTED
     return meter
 
 
 def test_new_meter_knows_nothing() -> None:
-    """No reading, no total."""
+    """No reading, no total, no evidence of a restart."""
     meter = EnergyMeter()
     assert meter.total_wh is None
     assert meter.last_raw_wh is None
-    assert not meter.restart_suspected
+    assert meter.restart_allowance_wh is None
 
 
 def test_first_reading_sets_the_total() -> None:
@@ -42,43 +47,32 @@ def test_first_reading_keeps_a_restored_total() -> None:
     assert meter.total_wh == 50_150.0
 
 
-def test_first_reading_clears_a_suspected_restart() -> None:
-    """A first reading has nothing to compare with: it is simply accepted."""
-    meter = EnergyMeter(restart_suspected=True)
-    assert meter.update(5_000.0) is MeterVerdict.ACCEPTED
-    assert not meter.restart_suspected
-
-
 def test_increases_add_the_difference() -> None:
-    """Each reading adds what the counter moved by."""
+    """Each reading adds what the counter moved by; a repeat adds nothing."""
     meter = meter_at(1000.0)
     assert meter.update(1250.5) is MeterVerdict.ACCEPTED
+    assert meter.update(2000.0) is MeterVerdict.ACCEPTED
     assert meter.update(2000.0) is MeterVerdict.ACCEPTED
     assert meter.total_wh == 2000.0
     assert meter.last_raw_wh == 2000.0
 
 
-def test_equal_readings_add_nothing() -> None:
-    """A repeated reading (a heartbeat, a replay) is accepted and counts zero."""
+@pytest.mark.parametrize(
+    "raw_wh", [math.nan, math.inf, -math.inf, -0.001, -1000.0, MAX_REGISTER_WH * 2, 1e308]
+)
+def test_invalid_readings_change_nothing(raw_wh: float) -> None:
+    """NaN, infinities, negatives and absurd registers change nothing, not even the evidence."""
     meter = meter_at(1000.0)
-    for _ in range(3):
-        assert meter.update(1000.0) is MeterVerdict.ACCEPTED
-    assert meter.total_wh == 1000.0
-
-
-@pytest.mark.parametrize("raw_wh", [math.nan, math.inf, -math.inf, -0.001, -1000.0])
-@pytest.mark.parametrize("restart_suspected", [False, True])
-def test_invalid_readings_are_rejected(raw_wh: float, restart_suspected: bool) -> None:
-    """NaN, infinities and negatives change nothing, not even a suspected restart."""
-    meter = meter_at(1000.0)
-    meter.restart_suspected = restart_suspected
+    meter.expect_restart(500.0)
     assert meter.update(raw_wh) is MeterVerdict.INVALID
-    assert meter.total_wh == 1000.0
-    assert meter.last_raw_wh == 1000.0
-    assert meter.restart_suspected is restart_suspected
+    assert (meter.total_wh, meter.last_raw_wh, meter.restart_allowance_wh) == (
+        1000.0,
+        1000.0,
+        500.0,
+    )
 
 
-@pytest.mark.parametrize("raw_wh", [math.nan, math.inf, -1.0])
+@pytest.mark.parametrize("raw_wh", [math.nan, math.inf, -1.0, 1e308])
 def test_invalid_first_reading_leaves_the_meter_empty(raw_wh: float) -> None:
     """A meter whose first reading is bad still knows nothing."""
     meter = EnergyMeter()
@@ -87,11 +81,12 @@ def test_invalid_first_reading_leaves_the_meter_empty(raw_wh: float) -> None:
     assert meter.last_raw_wh is None
 
 
-@pytest.mark.parametrize("raw_wh", [RESET_CEILING_WH, 500.0, 1999.0])
-def test_backwards_step_is_rejected(raw_wh: float) -> None:
-    """A counter going back, above the reset ceiling and without a restart, is refused."""
+@pytest.mark.parametrize("raw_wh", [0.0, 42.0, 99.9, 500.0, 1999.0])
+def test_a_lower_reading_without_evidence_is_a_glitch(raw_wh: float) -> None:
+    """However low, a step back with no evidence of a restart adds nothing, every time."""
     meter = meter_at(2000.0)
-    assert meter.update(raw_wh) is MeterVerdict.BACKWARDS
+    for _ in range(3):
+        assert meter.update(raw_wh) is MeterVerdict.GLITCH
     assert meter.total_wh == 2000.0
     assert meter.last_raw_wh == 2000.0
     # The next sane reading counts from where the meter really was.
@@ -99,42 +94,79 @@ def test_backwards_step_is_rejected(raw_wh: float) -> None:
     assert meter.total_wh == 2100.0
 
 
-@pytest.mark.parametrize("raw_wh", [0.0, 42.0, RESET_CEILING_WH - 0.001])
-def test_low_reading_is_a_reset(raw_wh: float) -> None:
-    """Below the reset ceiling a step back is a station restart: all of it is new energy."""
-    meter = meter_at(2000.0)
-    assert meter.update(raw_wh) is MeterVerdict.RESET
-    assert meter.total_wh == 2000.0 + raw_wh
-    assert meter.last_raw_wh == raw_wh
-    assert meter.update(raw_wh + 10.0) is MeterVerdict.ACCEPTED
-    assert meter.total_wh == 2010.0 + raw_wh
+def test_a_counter_that_only_goes_down_adds_nothing() -> None:
+    """1000 Wh falling by 10 Wh a reading (the probe that once added 1.3 kWh): 0 Wh added."""
+    meter = meter_at(1000.0)
+    for raw_wh in range(990, -1, -10):
+        assert meter.update(float(raw_wh)) is MeterVerdict.GLITCH
+    assert meter.total_wh == 1000.0
 
 
-def test_suspected_restart_accepts_any_step_back() -> None:
-    """After contact came back, a step back of any size is a reset, once."""
-    meter = meter_at(10_000.0)
-    meter.restart_suspected = True
+def test_a_changed_boot_record_is_a_restart() -> None:
+    """The station says it booted: all it counted since is new energy, however much."""
+    meter = meter_at(10_000.0, boot=7)
+    assert meter.update(8_000.0, boot=8) is MeterVerdict.RESET
+    assert meter.total_wh == 18_000.0
+    assert meter.update(8_100.0, boot=8) is MeterVerdict.ACCEPTED
+    assert meter.total_wh == 18_100.0
+    assert meter.update(8_050.0, boot=8) is MeterVerdict.GLITCH
+    assert meter.total_wh == 18_100.0
+
+
+def test_a_restart_after_lost_contact_adds_at_most_the_allowance() -> None:
+    """A station without a boot record, back after 10 min at 7.4 kW max: at most 1.23 kWh."""
+    most = allowance_wh(7400.0, 600.0)
+    assert most == pytest.approx(1233.33, abs=0.01)
+    meter = meter_at(50_000.0)
+    meter.expect_restart(most)
+    assert meter.update(900.0) is MeterVerdict.RESET
+    assert meter.total_wh == 50_900.0
+    meter.expect_restart(most)
+    assert meter.update(1_000_000.0 - 1) is MeterVerdict.ACCEPTED  # higher: a plain step
+    meter.expect_restart(most)
     assert meter.update(5_000.0) is MeterVerdict.RESET
-    assert meter.total_wh == 15_000.0
-    assert not meter.restart_suspected
-    assert meter.update(4_000.0) is MeterVerdict.BACKWARDS
-    assert meter.total_wh == 15_000.0
+    assert meter.total_wh == pytest.approx(50_900.0 + 1_000_000.0 - 1 - 900.0 + most)
 
 
-def test_suspected_restart_cleared_by_a_normal_reading() -> None:
-    """No restart after all: the next reading is normal and the suspicion is dropped."""
+def test_evidence_is_used_once() -> None:
+    """After a restart, the next lower reading is a glitch again."""
     meter = meter_at(10_000.0)
-    meter.restart_suspected = True
+    meter.expect_restart(math.inf)
+    assert meter.update(5_000.0) is MeterVerdict.RESET
+    assert meter.update(4_000.0) is MeterVerdict.GLITCH
+    assert meter.total_wh == 15_000.0
+
+
+def test_evidence_dropped_by_a_normal_reading() -> None:
+    """No restart after all: the next reading is normal and the evidence is dropped."""
+    meter = meter_at(10_000.0)
+    meter.expect_restart(math.inf)
     assert meter.update(10_500.0) is MeterVerdict.ACCEPTED
-    assert not meter.restart_suspected
-    assert meter.update(5_000.0) is MeterVerdict.BACKWARDS
+    assert meter.restart_allowance_wh is None
+    assert meter.update(5_000.0) is MeterVerdict.GLITCH
+
+
+def test_the_larger_allowance_is_kept() -> None:
+    """Evidence from a long outage is not shortened by a later, shorter one."""
+    meter = meter_at(10_000.0)
+    meter.expect_restart(2_000.0)
+    meter.expect_restart(500.0)
+    assert meter.restart_allowance_wh == 2_000.0
+
+
+def test_rebase_adds_nothing() -> None:
+    """A baseline the station vouches for (a transaction's meter start) adds nothing."""
+    meter = meter_at(10_000.0)
+    meter.rebase(0.0)
+    assert meter.update(250.0) is MeterVerdict.ACCEPTED
+    assert meter.total_wh == 10_250.0
 
 
 # --- properties ----------------------------------------------------------------------------------
 
 # Whole watt-hours keep sums exact in floating point.
 STEPS = st.lists(st.integers(min_value=0, max_value=10_000), max_size=8)
-JUNK = st.sampled_from([math.nan, math.inf, -math.inf, -1.0])
+JUNK = st.sampled_from([math.nan, math.inf, -math.inf, -1.0, 1e300])
 
 
 @st.composite
@@ -159,53 +191,51 @@ def station_lives(draw: st.DrawFn) -> list[list[float]]:
 
 @given(lives=station_lives(), data=st.data())
 def test_total_is_the_sum_of_every_life(lives: list[list[float]], data: st.DataObject) -> None:
-    """With the restart flagged at each new life, the total is exactly Σ last reading of each life.
+    """With a boot record that changes at each life, the total is exactly Σ each life's end.
 
-    The first life's first reading is where the meter started, so the energy the meter saw
-    (total - that first reading) is everything the station counted afterwards, each kWh once.
-    Invalid readings slipped in anywhere change nothing.
+    Lower readings slipped in anywhere without a new boot (glitches), and invalid ones, change
+    nothing.
     """
     meter = EnergyMeter()
     previous_total = -math.inf
-    for index, life in enumerate(lives):
-        if index:
-            meter.restart_suspected = True
+    for boot, life in enumerate(lives):
         for raw_wh in life:
             if data.draw(st.booleans(), label="junk before"):
-                assert meter.update(data.draw(JUNK, label="junk")) is MeterVerdict.INVALID
-            assert meter.update(raw_wh) in (MeterVerdict.ACCEPTED, MeterVerdict.RESET)
+                junk = data.draw(JUNK, label="junk")
+                assert meter.update(junk, boot=boot) is MeterVerdict.INVALID
+            if meter.last_raw_wh and data.draw(st.booleans(), label="glitch before"):
+                low = data.draw(st.floats(0, meter.last_raw_wh, exclude_max=True), label="low")
+                if boot == 0 or raw_wh != life[0]:
+                    assert meter.update(low, boot=boot) is MeterVerdict.GLITCH
+            assert meter.update(raw_wh, boot=boot) in (MeterVerdict.ACCEPTED, MeterVerdict.RESET)
             assert meter.total_wh is not None
             assert meter.total_wh >= previous_total
             previous_total = meter.total_wh
     assert meter.total_wh == sum(life[-1] for life in lives)
-    assert meter.total_wh - lives[0][0] == sum(life[-1] - life[0] for life in lives) + sum(
-        life[0] for life in lives[1:]
-    )
 
 
 @given(
     st.lists(
         st.one_of(
-            # Up to a thousand GWh: beyond any station's counter, short of float overflow.
             st.floats(min_value=-1e3, max_value=1e12),
             JUNK,
-            st.just("restart"),
+            st.tuples(st.just("lost"), st.floats(min_value=0, max_value=1e6)),
         ),
         max_size=40,
     )
 )
-def test_total_never_decreases(events: list[float | str]) -> None:
-    """Whatever arrives, the total only moves forward, by the step or by a reset's reading."""
+def test_total_never_decreases(events: list[float | tuple[str, float]]) -> None:
+    """Whatever arrives, the total only moves forward: by the step, or by at most the allowance."""
     meter = EnergyMeter()
     for event in events:
-        if event == "restart":
-            meter.restart_suspected = True
+        if isinstance(event, tuple):
+            meter.expect_restart(event[1])
             continue
-        assert isinstance(event, float)
         before, last = meter.total_wh, meter.last_raw_wh
+        allowance = meter.restart_allowance_wh
         outcome = meter.update(event)
         after = meter.total_wh
-        if outcome in (MeterVerdict.INVALID, MeterVerdict.BACKWARDS):
+        if outcome in (MeterVerdict.INVALID, MeterVerdict.GLITCH):
             assert (after, meter.last_raw_wh) == (before, last)
             continue
         assert after is not None
@@ -215,9 +245,9 @@ def test_total_never_decreases(events: list[float | str]) -> None:
             assert after == event
         elif outcome is MeterVerdict.RESET:
             assert last is not None
+            assert allowance is not None
             assert event < last
-            assert after == before + event
+            assert after == before + min(event, allowance)
         else:
             assert last is not None
             assert after == before + (event - last)
-        assert before is None or after >= before

@@ -235,7 +235,7 @@ def test_session_energy_counts_imports_since_enable() -> None:
     station.enable(session_of("alice"))
     station.energy_import.update(1750.0)
     assert station.session_energy_wh == 750.0
-    station.energy_import.restart_suspected = True
+    station.energy_import.expect_restart(100.0)
     station.energy_import.update(20.0)
     assert station.session_energy_wh == 770.0
 

@@ -142,6 +142,7 @@ def test_senml_bodies() -> None:
     assert json.loads(energy.data) == [
         {"bn": "urn:dev:ev_v2g:x:", "n": "energy_import", "u": "Wh", "v": 12.5},
         {"n": "energy_export", "u": "Wh", "v": 3.25},
+        {"n": "boot", "v": 1},
     ]
 
 

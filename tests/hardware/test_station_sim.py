@@ -333,7 +333,7 @@ async def test_restart_resets_state_and_drops_observations(
     await server.restart()
     count = len(observer.received)
     energy = senml_values((await client.get("/energy")).payload)
-    assert energy == {"energy_import": 0.0, "energy_export": 0.0}
+    assert energy == {"energy_import": 0.0, "energy_export": 0.0, "boot": 2}
     assert await client.json("/switch") == {"value": False}
     regulator = await client.json("/regulator")
     assert (regulator["setpoint_ma"], regulator["until"]) == (6000, None)

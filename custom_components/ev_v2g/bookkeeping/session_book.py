@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from ..const import READING_INTERVAL
-from ..core.meter import EnergyMeter
+from ..core.meter import allowance_wh
 from ..core.period import month_bounds
 from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
 from ..core.resident import Resident
@@ -97,8 +97,7 @@ class SessionBook:
             pending[session.station] = (session, self.residents.get(session.resident or ""))
         for key, station in self.stations.items():
             if (reading := self._last.get(key)) is not None:
-                _resume_meter(station.energy_import, reading.import_wh, reading.meter_import_wh)
-                _resume_meter(station.energy_export, reading.export_wh, reading.meter_export_wh)
+                _resume(station, reading)
         return pending
 
     async def async_reload_month(self) -> None:
@@ -135,8 +134,7 @@ class SessionBook:
         """Book a station added in place (or set up anew after a change): its meter goes on."""
         self.stations[key] = station
         if (reading := self._last.get(key)) is not None:
-            _resume_meter(station.energy_import, reading.import_wh, reading.meter_import_wh)
-            _resume_meter(station.energy_export, reading.export_wh, reading.meter_export_wh)
+            _resume(station, reading)
         self._follow(key, station)
 
     def remove_station(self, key: str) -> None:
@@ -234,8 +232,13 @@ class SessionBook:
 
     def _record_of(self, key: str, station: Station, session: Session | None) -> None:
         imported, exported = station.energy_import.total_wh, station.energy_export.total_wh
-        if imported is None or exported is None:
-            return
+        if imported is None:
+            return  # nothing metered yet
+        last = self._last.get(key)
+        if exported is None:
+            # An import-only meter exports 0; should an export register appear later, it
+            # counts from here, its first value a baseline, not energy.
+            exported = station.energy_export.total_wh = 0.0 if last is None else last.export_wh
         reading = Reading(
             station=key,
             at=time.time(),
@@ -248,7 +251,6 @@ class SessionBook:
             price=self.price.price_now(),
             credit_rate=self.price.credit_rate,
         )
-        last = self._last.get(key)
         self._last[key] = reading
         self.writer.add(reading)
         if last is None:
@@ -287,8 +289,17 @@ def _totals(usage: Usage | None) -> Totals:
     return totals
 
 
-def _resume_meter(meter: EnergyMeter, total_wh: float, raw_wh: float | None) -> None:
-    """Continue a lifetime total from the ledger; the station may have restarted meanwhile."""
-    meter.total_wh = total_wh
-    meter.last_raw_wh = raw_wh
-    meter.restart_suspected = True
+def _resume(station: Station, reading: Reading) -> None:
+    """Continue the lifetime totals from the ledger's last reading.
+
+    The station may have restarted meanwhile: its next lower counter is a restart adding at
+    most what it could have drawn since that reading.
+    """
+    most = allowance_wh(station.capabilities.max_power_w(), time.time() - reading.at)
+    for meter, total_wh, raw_wh in (
+        (station.energy_import, reading.import_wh, reading.meter_import_wh),
+        (station.energy_export, reading.export_wh, reading.meter_export_wh),
+    ):
+        meter.total_wh = total_wh
+        meter.last_raw_wh = raw_wh
+        meter.expect_restart(most)

@@ -25,6 +25,11 @@ class Capabilities:
     max_discharge_a: float = 0.0
     phases: int = 1
 
+    def max_power_w(self, voltage_v: float | None = None) -> float:
+        """The most it can draw or give, at `voltage_v` (230 V when unknown) with 10 % to spare."""
+        current_a = max(self.max_current_a, self.max_discharge_a, 0.0)
+        return current_a * self.phases * (voltage_v or 230.0) * 1.1
+
     @property
     def can_discharge(self) -> bool:
         """Whether the station can deliver energy to the grid."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import logging
+import time
 
-from ..core.meter import EnergyMeter, MeterVerdict
+from ..core.meter import EnergyMeter, MeterVerdict, allowance_wh
 from ..core.records import EndReason, Session
 from ..core.resident import Resident
 from ..core.station import Station, Transition
@@ -48,6 +49,12 @@ class CoapStationLink:
         self._problems: set[tuple[str, str]] = set()
         self._refused_limits: tuple[float, float, float] | None = None
         self._ever_found = False
+        self._glitches: set[str] = set()
+        """Counters whose last reading was a glitch (logged once until they count again)."""
+        self._energy_at: float | None = None
+        """When /energy was last heard (monotonic)."""
+        self._unseen_since: float | None = None
+        """Since when a restart may have gone unseen (contact lost), monotonic."""
         self._decoders: dict[str, Callable[[Response], bool]] = {
             "current": self._on_current,
             "energy": self._on_energy,
@@ -127,24 +134,46 @@ class CoapStationLink:
 
     def _on_energy(self, response: Response) -> bool:
         values = decode_senml(response.payload, response.content_format)
+        now = time.monotonic()
+        if self._unseen_since is not None:
+            # Contact came back: the station may have restarted meanwhile, and counted at most
+            # its maximum power for the time we did not hear from it.
+            most = allowance_wh(self.station.capabilities.max_power_w(), now - self._unseen_since)
+            self.station.energy_import.expect_restart(most)
+            self.station.energy_export.expect_restart(most)
+            self._unseen_since = None
+        self._energy_at = now
+        boot = values.get("boot")
         changed = False
         for name, meter in (
             ("energy_import", self.station.energy_import),
             ("energy_export", self.station.energy_export),
         ):
             if name in values:
-                changed |= self._meter(name, meter, values[name])
+                changed |= self._meter(name, meter, values[name], boot)
         return changed
 
-    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
+    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float, boot: float | None) -> bool:
+        """Take one counter; a glitch or an invalid value is logged once and adds nothing."""
         before = meter.total_wh
-        outcome = meter.update(raw_wh)
-        if outcome is MeterVerdict.BACKWARDS:
-            raise PayloadError(f"{name} stepped back to {raw_wh} Wh from {meter.last_raw_wh} Wh")
-        if outcome is MeterVerdict.INVALID:
-            raise PayloadError(f"{name} is not a valid counter: {raw_wh}")
+        outcome = meter.update(raw_wh, boot=boot)
+        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID):
+            if name not in self._glitches:
+                self._glitches.add(name)
+                _LOGGER.warning(
+                    "%s: ignored %s %s Wh (%s, last %s Wh): it adds nothing",
+                    self.station.name,
+                    name,
+                    raw_wh,
+                    "below the last reading without a restart"
+                    if outcome is MeterVerdict.GLITCH
+                    else "not a valid counter",
+                    meter.last_raw_wh,
+                )
+            return False
+        self._glitches.discard(name)
         if outcome is MeterVerdict.RESET:
-            _LOGGER.info("%s: %s counter restarted from zero", self.station.name, name)
+            _LOGGER.info("%s: %s counter restarted", self.station.name, name)
         return meter.total_wh != before
 
     def _on_vehicle(self, response: Response) -> bool:
@@ -215,9 +244,9 @@ class CoapStationLink:
 
     def _lost(self, reason: str) -> None:
         _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
-        # While out of contact the station may restart: its next lower counter is a reset.
-        self.station.energy_import.restart_suspected = True
-        self.station.energy_export.restart_suspected = True
+        # While out of contact the station may restart: its next lower counter may be a reset.
+        if self._unseen_since is None:
+            self._unseen_since = self._energy_at or time.monotonic()
         if self.station.can(Transition.CONTACT_LOST):
             self.station.contact_lost()
         self.station.notify()

@@ -83,6 +83,8 @@ class OcppStationLink:
         """The station's owner: a session found running with no tag of a resident is theirs."""
         self._resident_of_tag = resident_of_tag
         self._ever_found = False
+        self._metered_transaction: str | None = None
+        """The transaction of the last import register taken (a new one may start lower)."""
         self._remote_start = False
         self._problem: str | None = None
 
@@ -105,10 +107,14 @@ class OcppStationLink:
     def start(self) -> None:
         """Take the charge point's state as it is now (it may have stayed connected)."""
         # A charge point's register is its lifetime counter: a lower value is never a restart
-        # we could not see, it is a stale reading.
-        self.station.energy_import.restart_suspected = False
-        self.station.energy_export.restart_suspected = False
+        # we could not see; it is a glitch, or a new transaction's own start (see _telemetry).
+        self.station.energy_import.restart_allowance_wh = None
+        self.station.energy_export.restart_allowance_wh = None
         if (state := self.central.states.get(self.charge_point_id)) is not None:
+            connector = state.connectors.get(self.connector)
+            if connector is not None and connector.transaction is not None:
+                # The transaction of the readings on record, if it still runs.
+                self._metered_transaction = connector.transaction.id
             self.update(state)
 
     async def stop(self) -> None:
@@ -142,19 +148,39 @@ class OcppStationLink:
 
     def _telemetry(self, connector: ConnectorState) -> bool:
         changed = apply_readings(self.station.telemetry, connector)
+        transaction = connector.transaction
+        current = None if transaction is None else transaction.id
+        new_transaction = current is not None and current != self._metered_transaction
         for name, meter, raw in (
             ("import", self.station.energy_import, connector.energy_import_wh),
             ("export", self.station.energy_export, connector.energy_export_wh),
         ):
-            if raw is not None and raw != meter.last_raw_wh:
-                changed |= self._meter(name, meter, raw)
+            if raw is None or raw == meter.last_raw_wh:
+                continue
+            if (
+                name == "import"
+                and new_transaction
+                and meter.last_raw_wh is not None
+                and raw < meter.last_raw_wh
+                and transaction is not None
+            ):
+                # A register lower at a new transaction: one that counts per transaction, or
+                # restored lower. The transaction's own meter start is the new baseline.
+                start = transaction.meter_start_wh
+                meter.rebase(raw if start is None or start > raw else start)
+            changed |= self._meter(name, meter, raw)
+        if connector.energy_import_wh is not None:
+            self._metered_transaction = current
         return changed
 
     def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
         before = meter.total_wh
         outcome = meter.update(raw_wh)
-        if outcome in (MeterVerdict.BACKWARDS, MeterVerdict.INVALID):
-            self._log_once(f"energy {name} register {raw_wh} Wh ignored ({outcome.value})")
+        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID):
+            self._log_once(
+                f"energy {name} register {raw_wh} Wh ignored ({outcome.value}, last "
+                f"{meter.last_raw_wh} Wh): it adds nothing"
+            )
         elif outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
         return meter.total_wh != before

@@ -42,6 +42,9 @@ class SimConnector:
     finishing: bool = False
     """1.6: a transaction ended and the car is still plugged."""
     energy_import_wh: float = 0.0
+    """Energy.Active.Import.Register as the charger reports it."""
+    delivered_wh: float = 0.0
+    """All the energy the connector delivered, never reset: the truth a bill is checked against."""
     current_a: float = 0.0
     power_w: float = 0.0
     profiles: dict[tuple[str, int], SimProfile] = field(default_factory=dict)
@@ -116,6 +119,7 @@ class SimConnector:
         if dt > 0 and self.power_w > 0:
             energy_wh = self.power_w * dt / 3600
             self.energy_import_wh += energy_wh
+            self.delivered_wh += energy_wh
             if self.soc is not None:
                 self.soc = min(100.0, self.soc + energy_wh / (self.capacity_kwh * 10))
 

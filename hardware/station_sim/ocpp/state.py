@@ -47,6 +47,8 @@ class ChargePointState:
     measurands: frozenset[str] | None = None
     """Only these measurands are in its meter values (None: all it has), as a meter that reports
     energy alone would."""
+    register_per_transaction: bool = False
+    """Its energy register starts from 0 at each transaction, as some firmware reports it."""
     rate_units: tuple[str, ...] = ("A", "W")
     """The charging rate units its profiles may use; ("W",) is a W-only firmware."""
     send_heartbeats: bool = True

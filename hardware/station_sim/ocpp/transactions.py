@@ -37,6 +37,8 @@ class Transactions:
         remote_start_id: int | None = None,
     ) -> SimTransaction:
         """Start a transaction on a plugged connector and queue its start message."""
+        if self.state.register_per_transaction:
+            conn.energy_import_wh = 0.0
         tx = SimTransaction(
             id_tag=id_tag,
             started_at=self.state.now(),

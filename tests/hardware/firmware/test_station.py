@@ -263,7 +263,10 @@ def test_rms_takes_out_the_bias() -> None:
 def test_a_reboot_is_counted_once_by_the_integrations_meter(
     settings: dict[str, Any], hal: SimulatedHal
 ) -> None:
-    """ev_v2g's EnergyMeter adds the energy before and after a reboot, nothing twice."""
+    """ev_v2g's EnergyMeter adds the energy before and after a reboot, nothing twice.
+
+    The firmware's boot number, stored in its flash, is what tells the reboot.
+    """
     from custom_components.ev_v2g.core.meter import EnergyMeter, MeterVerdict
 
     ha_meter = EnergyMeter()
@@ -272,13 +275,15 @@ def test_a_reboot_is_counted_once_by_the_integrations_meter(
     for _ in range(3):
         hal.advance(600)
         firmware.step()
-        assert ha_meter.update(firmware.station.energy.import_mj / meter.MJ_PER_WH) == "accepted"
+        reading = firmware.station.energy.import_mj / meter.MJ_PER_WH
+        assert ha_meter.update(reading, boot=firmware.station.boot) == "accepted"
     before = firmware.station.energy.import_mj / meter.MJ_PER_WH
-    ha_meter.restart_suspected = True  # what the integration sets when contact is lost
     rebooted = Firmware(SimulatedHal(settings, hal.directory), settings, CALIBRATION)
     charging(rebooted.station, rebooted.hal, 16000)
     rebooted.hal.advance(60)
     rebooted.step()
     after = rebooted.station.energy.import_mj / meter.MJ_PER_WH
-    assert ha_meter.update(after) == MeterVerdict.RESET
+    assert rebooted.station.boot == firmware.station.boot + 1
+    assert ha_meter.update(after) == MeterVerdict.GLITCH  # without its boot number: a glitch
+    assert ha_meter.update(after, boot=rebooted.station.boot) == MeterVerdict.RESET
     assert ha_meter.total_wh == pytest.approx(before + after)

@@ -67,6 +67,7 @@ def test_senml_from_the_simulator() -> None:
     assert decode_senml(energy.data, energy.content_format) == {
         "energy_import": 1234.5,
         "energy_export": 67.0,
+        "boot": 1.0,
     }
 
 

@@ -173,6 +173,9 @@ class ChargePointRecord:
             meter_start_wh=meter_start_wh,
             remote=self.remote_starts.take(connector, id_tag, remote_start_id),
         )
+        # Its register counts from its own start, not from the last transaction's end: a
+        # charger may count per transaction, or restore a lower register after a reboot.
+        state.energy_import_wh = meter_start_wh
         self.mark(connector)
         return state.transaction
 
