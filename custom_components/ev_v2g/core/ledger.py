@@ -92,6 +92,9 @@ class Ledger:
         self._engine: sa.Engine | None = None
         self._schema_version = 0
         self._last: dict[str, Reading] = {}
+        self._in_doubt = False
+        """A write failed: it may have committed all the same (the driver raising after the
+        commit), so the next write first reads the last readings back from the database."""
 
     def open(self) -> None:
         """Connect, create or migrate the schema, and load every station's last reading."""
@@ -129,11 +132,13 @@ class Ledger:
     def write(self, records: Sequence[LedgerRecord]) -> WriteResult:
         """Apply `records` in order, in one transaction; replayed readings are counted as stale."""
         engine = self._require_engine().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-        # Worked out on a copy, kept only once the transaction has committed.
-        last = dict(self._last)
         accepted = stale = 0
         pending: list[dict[str, Any]] = []
+        in_doubt, self._in_doubt = self._in_doubt, True
         with _database_errors(), engine.begin() as connection:
+            # Worked out on a copy, kept only once the transaction has committed. After a
+            # failure the database says what is stored: a batch that did commit is skipped.
+            last = load_last_readings(connection) if in_doubt else dict(self._last)
             for record in records:
                 if isinstance(record, Reading):
                     row = reading_row(record, last.get(record.station))
@@ -151,6 +156,7 @@ class Ledger:
                     raise UnknownSessionError(f"no session {missing} on record")
             insert_readings(connection, pending)
         self._last = last
+        self._in_doubt = False
         return WriteResult(accepted=accepted, stale=stale)
 
     def open_sessions(self) -> list[Session]:

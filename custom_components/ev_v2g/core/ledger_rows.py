@@ -75,22 +75,25 @@ def start_session(connection: sa.Connection, session: Session) -> None:
     authorization = session.authorization
     connection.execute(
         sa.insert(sessions).values(
-            id=session.id,
-            station=session.station,
-            resident=session.resident,
-            resident_name=session.resident_name,
-            auth_kind=authorization.kind.value,
-            auth_by=authorization.by,
-            auth_user_id=authorization.user_id,
-            auth_context_id=authorization.context_id,
-            auth_id_tag=authorization.id_tag,
-            started_at=session.started_at,
-            import_start_wh=session.import_start_wh,
-            export_start_wh=session.export_start_wh,
-            ended_at=session.ended_at,
-            import_stop_wh=session.import_stop_wh,
-            export_stop_wh=session.export_stop_wh,
-            end_reason=session.end_reason.value if session.end_reason else None,
+            **fitted(
+                sessions,
+                id=session.id,
+                station=session.station,
+                resident=session.resident,
+                resident_name=session.resident_name,
+                auth_kind=authorization.kind.value,
+                auth_by=authorization.by,
+                auth_user_id=authorization.user_id,
+                auth_context_id=authorization.context_id,
+                auth_id_tag=authorization.id_tag,
+                started_at=session.started_at,
+                import_start_wh=session.import_start_wh,
+                export_start_wh=session.export_start_wh,
+                ended_at=session.ended_at,
+                import_stop_wh=session.import_stop_wh,
+                export_stop_wh=session.export_stop_wh,
+                end_reason=session.end_reason.value if session.end_reason else None,
+            )
         )
     )
     detail = {
@@ -156,7 +159,9 @@ def assign_session(connection: sa.Connection, assignment: Assignment) -> bool:
     connection.execute(
         sa.update(sessions)
         .where(sessions.c.id == assignment.session)
-        .values(resident=assignment.resident, resident_name=assignment.resident_name)
+        .values(
+            **fitted(sessions, resident=assignment.resident, resident_name=assignment.resident_name)
+        )
     )
     entry = AuditEntry(
         at=assignment.at,
@@ -174,11 +179,29 @@ def insert_audit(connection: sa.Connection, entry: AuditEntry) -> None:
     """Insert one audit entry as is."""
     connection.execute(
         sa.insert(audit).values(
-            at=entry.at,
-            action=entry.action,
-            session_id=entry.session,
-            user_id=entry.user_id,
-            context_id=entry.context_id,
-            detail=entry.detail,
+            **fitted(
+                audit,
+                at=entry.at,
+                action=entry.action,
+                session_id=entry.session,
+                user_id=entry.user_id,
+                context_id=entry.context_id,
+                detail=entry.detail,
+            )
         )
     )
+
+
+def fitted(table: sa.Table, **values: Any) -> dict[str, Any]:
+    """`values` with each text cut to its column's length.
+
+    A name or tag longer than the column would make PostgreSQL refuse the whole batch ("value
+    too long"); SQLite never checks. Ids are ours and short; names and tags come from users and
+    chargers.
+    """
+    for name, value in values.items():
+        column = table.c[name]
+        length = getattr(column.type, "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            values[name] = value[:length]
+    return values

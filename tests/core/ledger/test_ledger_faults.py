@@ -10,8 +10,10 @@ import sqlite3
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from custom_components.ev_v2g.core.ledger import Ledger, LedgerUnavailableError, WriteResult
+from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind
 
 from .build import reading, session
 from .conftest import PostgresServer, free_tcp_port  # the child-process lookup, sockets off
@@ -94,4 +96,49 @@ def test_postgres_restart_between_writes(postgres: PostgresServer) -> None:
     postgres.start()
     assert ledger.write(BATCH[3:]) == WriteResult(accepted=1, stale=0)
     assert imported(ledger) == 900.0
+    ledger.close()
+
+
+def test_a_commit_the_driver_reported_as_failed_is_not_written_twice(ledger_url: str) -> None:
+    """The database committed, then the driver raised: the batch written again is skipped.
+
+    Before, the retry met the readings' unique constraint and failed for ever after.
+    """
+    ledger = Ledger(ledger_url)
+    ledger.open()
+    engine = ledger._require_engine()  # the fault goes in under the ledger
+
+    def commit_then_fail(connection: sa.Connection) -> None:
+        connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+        raise sa.exc.OperationalError("COMMIT", None, Exception("connection lost after commit"))
+
+    sa.event.listen(engine, "commit", commit_then_fail)
+    try:
+        with pytest.raises(LedgerUnavailableError):
+            ledger.write(BATCH)
+    finally:
+        sa.event.remove(engine, "commit", commit_then_fail)
+    assert ledger.write(BATCH) == WriteResult(accepted=0, stale=3)
+    assert imported(ledger) == 900.0
+    assert ledger.write([reading(1180.0, 1000.0)]) == WriteResult(accepted=1, stale=0)
+    assert imported(ledger) == 1000.0
+    ledger.close()
+
+
+def test_long_names_and_tags_are_stored_cut(ledger_url: str) -> None:
+    """A 300-character resident name and a 100-character tag do not refuse the batch.
+
+    PostgreSQL refused "value too long" for the whole batch; SQLite never checked.
+    """
+    ledger = Ledger(ledger_url)
+    ledger.open()
+    long = session("s1")
+    long.resident_name = "N" * 300
+    long.authorization = Authorization(
+        kind=AuthorizationKind.ID_TAG, by="T" * 300, id_tag="T" * 100
+    )
+    assert ledger.write([long, reading(1000.0, 0.0), reading(1060.0, 400.0)]).accepted == 2
+    (usage,) = ledger.usage(0.0, 1e12)
+    assert usage.resident_name == "N" * 255
+    assert usage.import_wh == 400.0
     ledger.close()
