@@ -39,7 +39,9 @@ async def test_two_card_sessions_are_billed_what_the_charger_delivered(
         await charger.plug(1, soc=40)
         assert await charger.swipe(1, "CARD-ALICE")
         await wait_for(
-            hass, lambda: state_of(hass, "sensor.charger_state") == "charging", what="charging"
+            hass,
+            lambda: state_of(hass, "sensor.charger_state") == "charging",
+            what=f"session {session} charging (a new transaction gets the limit again)",
         )
         target = connector.delivered_wh + 3.0
         await wait_for(

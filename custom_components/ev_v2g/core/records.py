@@ -5,8 +5,10 @@ Times are POSIX seconds (UTC); energy is in Wh; prices are per kWh in the site's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 import uuid
 
 
@@ -148,3 +150,41 @@ class Usage:
     credit: float
     """Σ exported kWh x credit rate in force."""
     sessions: int
+
+
+_RECORD_TYPES: dict[str, type[Session | SessionClosed | Reading | Assignment | AuditEntry]] = {
+    "session": Session,
+    "session_closed": SessionClosed,
+    "reading": Reading,
+    "assignment": Assignment,
+    "audit": AuditEntry,
+}
+
+
+def record_to_json(record: LedgerRecord) -> dict[str, Any]:
+    """A ledger record as plain JSON data (kept while the database cannot be written)."""
+    kind = next(name for name, cls in _RECORD_TYPES.items() if type(record) is cls)
+    return {"kind": kind, **asdict(record)}
+
+
+def record_from_json(data: Mapping[str, Any]) -> LedgerRecord:
+    """A ledger record from `record_to_json`'s data; raises ValueError when it is not one."""
+    fields = dict(data)
+    cls = _RECORD_TYPES.get(str(fields.pop("kind", "")))
+    if cls is None:
+        raise ValueError(f"not a ledger record: {data.get('kind')!r}")
+    try:
+        if cls is Session:
+            authorization = dict(fields.pop("authorization"))
+            authorization["kind"] = AuthorizationKind(authorization["kind"])
+            reason = fields.pop("end_reason", None)
+            return Session(
+                authorization=Authorization(**authorization),
+                end_reason=None if reason is None else EndReason(reason),
+                **fields,
+            )
+        if cls is SessionClosed:
+            fields["reason"] = EndReason(fields["reason"])
+        return cls(**fields)
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"not a ledger record: {err}") from err

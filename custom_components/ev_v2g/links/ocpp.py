@@ -83,6 +83,8 @@ class OcppStationLink:
         """The station's owner: a session found running with no tag of a resident is theirs."""
         self._resident_of_tag = resident_of_tag
         self._ever_found = False
+        self._profiled_transaction: str | None = None
+        """The transaction in force when the limit was last looked at (see update)."""
         self._metered_transaction: str | None = None
         """The transaction of the last import register taken (a new one may start lower)."""
         self._remote_start = False
@@ -139,6 +141,12 @@ class OcppStationLink:
             changed |= self._ended(ended.reason)
         if station.available and connector.transaction is not None:
             changed |= self._started(connector.transaction)
+        transaction = None if connector.transaction is None else connector.transaction.id
+        if transaction != self._profiled_transaction:
+            # A TxProfile lives and dies with its transaction: a new one (or none) holds only
+            # the TxDefaultProfile, so the limit wanted goes out again, in the purpose now due.
+            self._profiled_transaction = transaction
+            self.lease.renew_soon()
         if station.available:
             before = station.state
             station.observe_current()
