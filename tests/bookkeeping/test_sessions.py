@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import math
+import time
 
 from homeassistant.auth.models import User
 from homeassistant.const import (
@@ -422,3 +423,42 @@ async def test_an_owned_station_found_charging_needs_a_new_authorization(
     await wait_for(hass, lambda: state_of(hass, RESIDENT) == "Ann", what="Ann's session")
     await charge_a_little(hass, entry, wh=1.0)
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+class _SteppedClock:
+    """The book's view of time with the wall clock stepped back (NTP, a dead RTC battery)."""
+
+    monotonic = staticmethod(time.monotonic)
+
+    def __init__(self, step_s: float) -> None:
+        self.step_s = step_s
+        self.wall = time.time
+
+    def time(self) -> float:
+        return self.wall() - self.step_s
+
+
+async def test_a_clock_stepping_back_loses_no_energy(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    ann: User,
+    station_server: StationServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clock steps back 300 s mid-session: all of Ann's energy is hers, none unassigned.
+
+    Checked against the station's own counter: before, the readings of the next 300 s, the
+    session's last one included, were dropped as stale and the rest went to no one.
+    """
+    sim = station_server.station
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    start_wh = sim.delivered_wh
+    await charge_a_little(hass, site, wh=1.0)
+    monkeypatch.setattr(session_book, "time", _SteppedClock(300.0))
+    await charge_a_little(hass, site, wh=1.0)
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    delivered = sim.delivered_wh - start_wh
+    rows = by_resident(await usage(site))
+    assert rows.get(None, 0.0) == 0.0
+    assert rows["ann"] == pytest.approx(delivered, abs=0.5)

@@ -78,6 +78,8 @@ class SessionBook:
         self._listeners: dict[str | None, list[Callable[[], None]]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._followed: dict[str, CALLBACK_TYPE] = {}
+        self._taken_at: dict[str, float] = {}
+        """When each station's last reading was taken, on the monotonic clock."""
 
     async def async_load(self) -> Pending:
         """Read what the ledger has: last readings, open sessions and this month's totals.
@@ -191,7 +193,8 @@ class SessionBook:
         if not station.available:
             return  # until first contact settles the session on record, energy has no owner yet
         last = self._last.get(key)
-        if last is not None and time.time() - last.at < READING_INTERVAL:
+        taken = self._taken_at.get(key)
+        if last is not None and taken is not None and time.monotonic() - taken < READING_INTERVAL:
             return
         if last is not None and (
             station.energy_import.total_wh == last.import_wh
@@ -239,9 +242,14 @@ class SessionBook:
             # An import-only meter exports 0; should an export register appear later, it
             # counts from here, its first value a baseline, not energy.
             exported = station.energy_export.total_wh = 0.0 if last is None else last.export_wh
+        now = time.time()
+        if last is not None and now <= last.at:
+            # The clock stepped back: readings keep their order, so none is dropped as stale.
+            now = last.at + 0.001
+        self._taken_at[key] = time.monotonic()
         reading = Reading(
             station=key,
-            at=time.time(),
+            at=now,
             session=None if session is None else session.id,
             import_wh=imported,
             export_wh=exported,
