@@ -104,6 +104,9 @@ SETPOINT_EXPIRY_GRACE: Final = 2.0
 
 # A station's meter is written to the ledger at most this often (the pilot sampled each minute).
 READING_INTERVAL: Final = 60
+# A station's first count after a session ended, within this many seconds, is that session's
+# (the energy between its last notification and the relay opening).
+SESSION_SETTLE: Final = 30.0
 # Records arriving within this window go to the database in one transaction.
 LEDGER_FLUSH_DELAY: Final = 2
 # A failed ledger write is retried after this long, doubling up to LEDGER_RETRY_MAX.

@@ -462,3 +462,36 @@ async def test_a_clock_stepping_back_loses_no_energy(
     rows = by_resident(await usage(site))
     assert rows.get(None, 0.0) == 0.0
     assert rows["ann"] == pytest.approx(delivered, abs=0.5)
+
+
+async def test_a_sessions_last_count_is_its_own(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, station_server: StationServer
+) -> None:
+    """A session's last count, notified after it ended, is still Ann's, not unassigned.
+
+    That is the energy counted between the station's last notification and the relay opening;
+    the station notifies /energy per whole Wh (and at its heartbeat, made rare here).
+    """
+    sim = station_server.station
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await charge_a_little(hass, site, wh=2.5)
+    sim.max_age = 60  # no heartbeat for 30 s
+    station = next(iter(site.runtime_data.hub.stations.values()))
+    await wait_for(
+        hass,
+        lambda: sim.energy_import_wh - (station.energy_import.total_wh or 0.0) > 0.3,
+        what="part of a Wh not notified yet",
+    )
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    remainder = sim.energy_import_wh - (station.energy_import.total_wh or 0.0)
+    assert remainder > 0.1
+    station_server.notify_all()
+    await wait_for(
+        hass,
+        lambda: abs((station.energy_import.total_wh or 0.0) - sim.energy_import_wh) < 0.002,
+        what="the station's last count",
+    )
+    await hass.async_block_till_done()
+    rows = by_resident(await usage(site))
+    assert rows.get(None, 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert rows["ann"] == pytest.approx(sum(rows.values()), abs=1e-6)

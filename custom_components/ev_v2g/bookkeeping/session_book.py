@@ -16,7 +16,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
-from ..const import READING_INTERVAL
+from ..const import READING_INTERVAL, SESSION_SETTLE
 from ..core.meter import allowance_wh
 from ..core.period import month_bounds
 from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
@@ -78,6 +78,8 @@ class SessionBook:
         self._listeners: dict[str | None, list[Callable[[], None]]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._followed: dict[str, CALLBACK_TYPE] = {}
+        self._settling: dict[str, tuple[Session, float]] = {}
+        """Sessions just ended, until when (monotonic) their station's last count is theirs."""
         self._taken_at: dict[str, float] = {}
         """When each station's last reading was taken, on the monotonic clock."""
 
@@ -193,15 +195,37 @@ class SessionBook:
         if not station.available:
             return  # until first contact settles the session on record, energy has no owner yet
         last = self._last.get(key)
+        settling = self._settling_session(key)
         taken = self._taken_at.get(key)
-        if last is not None and taken is not None and time.monotonic() - taken < READING_INTERVAL:
+        if (
+            settling is None
+            and last is not None
+            and taken is not None
+            and time.monotonic() - taken < READING_INTERVAL
+        ):
             return
         if last is not None and (
             station.energy_import.total_wh == last.import_wh
             and station.energy_export.total_wh == last.export_wh
         ):
             return
+        if settling is not None and station.session is None:
+            # The station's last count of an ended session arrives after its end: it is that
+            # session's, not unassigned energy.
+            del self._settling[key]
+            self._record(key, settling)
+            return
         self._record(key, station.session)
+
+    def _settling_session(self, key: str) -> Session | None:
+        """The session that ended here a moment ago, whose last count may still arrive."""
+        if (settling := self._settling.get(key)) is None:
+            return None
+        session, until = settling
+        if time.monotonic() > until:
+            del self._settling[key]
+            return None
+        return session
 
     def _session_changed(self, key: str, station: Station, session: Session) -> None:
         if self.stations.get(key) is not station:
@@ -209,13 +233,16 @@ class SessionBook:
         if session.ended_at is None:
             if session.id in self.sessions:
                 return  # resumed after a restart: already on record
-            self._record(key, None)  # what came before belongs to no session
+            # What came before belongs to the session that just ended, if any, else to none.
+            self._record(key, self._settling_session(key))
+            self._settling.pop(key, None)
             self.sessions[session.id] = Totals()
             self.writer.add(replace(session))  # as it starts: the station's copy changes later
             if self.on_session_started is not None:
                 self.on_session_started(station, session)
             return
         self._record(key, session)
+        self._settling[key] = (session, time.monotonic() + SESSION_SETTLE)
         self.writer.add(
             SessionClosed(
                 session=session.id,
