@@ -49,6 +49,7 @@ async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
         return
     runtime.hub.sharing.set_options(runtime.hub.site.sharing_options(entry.options))
     runtime.book.price.set_options(entry.options)
+    runtime.book.price_changed()
     await async_apply_changes(hass, entry)
 
 

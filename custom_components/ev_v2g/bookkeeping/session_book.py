@@ -22,6 +22,7 @@ from ..core.period import month_bounds
 from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
 from ..core.resident import Resident
 from ..core.station import Station
+from .bounds import BoundReadings
 from .price import PriceSource
 from .writer import LedgerWriter
 
@@ -81,6 +82,7 @@ class SessionBook:
         self._settling: dict[str, tuple[Session, float]] = {}
         """Sessions just ended, until when (monotonic) their station's last count is theirs."""
         self._taken_at: dict[str, float] = {}
+        self._bounds = BoundReadings(hass, price, lambda: this_month()[1], self.take_readings)
         """When each station's last reading was taken, on the monotonic clock."""
 
     async def async_load(self) -> Pending:
@@ -129,6 +131,7 @@ class SessionBook:
         for key, station in self.stations.items():
             self._follow(key, station)
         self._schedule_month_end()
+        self._unsubscribe.append(self._bounds.start())
 
     def _follow(self, key: str, station: Station) -> None:
         self._followed[key] = station.add_listener(partial(self._station_changed, key))
@@ -256,11 +259,30 @@ class SessionBook:
         if self.on_session_ended is not None:
             self.on_session_ended(station, session, totals)
 
+    def take_readings(self, at: float, price: float) -> None:
+        """A reading of every station in contact, dated `at`, priced `price` (a bill's bound)."""
+        for key, station in self.stations.items():
+            if station.available:
+                session = station.session or self._settling_session(key)
+                self._record_of(key, station, session, at=at, price=price)
+
+    def price_changed(self) -> None:
+        """The tariff's options changed: its bounds follow."""
+        self._bounds.follow_price()
+
     def _record(self, key: str, session: Session | None) -> None:
         """Take a reading of a station now, for a session (None = outside any session)."""
         self._record_of(key, self.stations[key], session)
 
-    def _record_of(self, key: str, station: Station, session: Session | None) -> None:
+    def _record_of(
+        self,
+        key: str,
+        station: Station,
+        session: Session | None,
+        *,
+        at: float | None = None,
+        price: float | None = None,
+    ) -> None:
         imported, exported = station.energy_import.total_wh, station.energy_export.total_wh
         if imported is None:
             return  # nothing metered yet
@@ -269,7 +291,7 @@ class SessionBook:
             # An import-only meter exports 0; should an export register appear later, it
             # counts from here, its first value a baseline, not energy.
             exported = station.energy_export.total_wh = 0.0 if last is None else last.export_wh
-        now = time.time()
+        now = time.time() if at is None else at
         if last is not None and now <= last.at:
             # The clock stepped back: readings keep their order, so none is dropped as stale.
             now = last.at + 0.001
@@ -283,7 +305,7 @@ class SessionBook:
             meter_import_wh=station.energy_import.last_raw_wh,
             meter_export_wh=station.energy_export.last_raw_wh,
             power_w=station.telemetry.power_w,
-            price=self.price.price_now(),
+            price=self.price.price_now() if price is None else price,
             credit_rate=self.price.credit_rate,
         )
         self._last[key] = reading

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 import math
 import re
@@ -102,6 +102,16 @@ class TimeOfUse:
         index = bisect_right(starts, moment.time()) - 1
         return self.windows[index][1]
 
+    def next_change(self, moment: datetime) -> datetime:
+        """The next window start after `moment` (an aware local datetime), same time zone."""
+        for days in range(2):
+            day = (moment + timedelta(days=days)).date()
+            for start, _ in self.windows:
+                candidate = datetime.combine(day, start, tzinfo=moment.tzinfo)
+                if candidate > moment:
+                    return candidate
+        raise AssertionError("a daily schedule always starts again within two days")
+
     def __str__(self) -> str:
         """The canonical text, which `parse` reads back to the same schedule."""
         return ", ".join(_window_text(start, price) for start, price in self.windows)
@@ -148,6 +158,12 @@ class Tariff:
         if isinstance(self.rate, TimeOfUse):
             return self.rate.price_at(moment)
         return self.rate
+
+    def next_change(self, moment: datetime) -> datetime | None:
+        """When the price next changes after `moment`; None for a fixed price."""
+        if isinstance(self.rate, TimeOfUse) and len(self.rate.windows) > 1:
+            return self.rate.next_change(moment)
+        return None
 
     def __str__(self) -> str:
         """The text `parse` reads back to the same tariff."""
