@@ -288,9 +288,12 @@ async def test_statement_json_and_csv(
     assert statement["unassigned"]["import_kwh"] == 0
 
     written = await call(hass, "get_statement", {**data, "format": "csv"})
-    text = await hass.async_add_executor_job(_read, written["csv_path"])
-    assert text.splitlines()[0].startswith("resident,")
-    assert "Ann" in text
+    raw = await hass.async_add_executor_job(_read_bytes, written["csv_path"])
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for spreadsheet programs
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("site,period_start,period_end,currency,resident_id,")
+    assert "Garage" in text
+    assert ",ann,Ann," in text
 
     empty = await call(
         hass, "get_statement", {"config_entry_id": site.entry_id, "period": "2020-01"}
@@ -302,8 +305,8 @@ async def test_statement_json_and_csv(
     assert raised.value.translation_key == "invalid_period"
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as file:
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
         return file.read()
 
 

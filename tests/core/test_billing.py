@@ -345,22 +345,38 @@ def test_as_dict_is_json_ready() -> None:
 
 
 def test_csv_reads_back() -> None:
-    """A header, one row per resident, unassigned and total; names with commas are quoted."""
+    """A header, one row per resident, unassigned and total; names with commas are quoted.
+
+    Each row names the site, the period and the currency.
+    """
     result = statement(
         [usage("r1", 1_000, 100, cost=0.3, credit=0.02), usage(None, 250, cost=0.08)],
         residents={"r1": "Rossi, Anna", "r2": 'Bruno "B"'},
         shared=SharedCosts(1.0),
     )
-    text = result.to_csv()
+    text = result.to_csv("Via Roma 3")
     assert '"Rossi, Anna"' in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == list(CSV_COLUMNS)
+    head = ["Via Roma 3", START.isoformat(), END.isoformat(), "EUR"]
     assert rows[1:] == [
-        ['Bruno "B"', "0.000", "0.000", "0.00", "0.00", "0.50", "0.50", "0"],
-        ["Rossi, Anna", "1.000", "0.100", "0.30", "0.02", "0.50", "0.78", "1"],
-        ["unassigned", "0.250", "0.000", "0.08", "0.00", "0.00", "0.08", "1"],
-        ["total", "1.250", "0.100", "0.38", "0.02", "1.00", "1.36", "2"],
+        [*head, "r2", 'Bruno "B"', "0.000", "0.000", "0.00", "0.00", "0.50", "0.50", "0"],
+        [*head, "r1", "Rossi, Anna", "1.000", "0.100", "0.30", "0.02", "0.50", "0.78", "1"],
+        [*head, "", "unassigned", "0.250", "0.000", "0.08", "0.00", "0.00", "0.08", "1"],
+        [*head, "", "total", "1.250", "0.100", "0.38", "0.02", "1.00", "1.36", "2"],
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
+)
+def test_csv_cells_never_run_as_formulas(name: str) -> None:
+    """A name a spreadsheet would run as a formula is written as text (a quote first)."""
+    result = statement([usage("r1", 1_000)], residents={"r1": name}, shared=SharedCosts())
+    rows = list(csv.reader(io.StringIO(result.to_csv("=site"))))
+    assert rows[1][0] == "'=site"
+    assert rows[1][5] == f"'{name}"
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
 def test_period_bounds_must_be_aware_and_ordered() -> None:

@@ -126,6 +126,16 @@ class SessionBook:
         ledger = self.writer.ledger
         return await self.writer.async_read(ledger.usage, start.timestamp(), end.timestamp())
 
+    async def async_metered(self, start: datetime, end: datetime) -> tuple[float, float]:
+        """What the stations' registers moved by in [start, end): (import, export) Wh.
+
+        Raises LedgerUnavailableError when the database cannot be reached.
+        """
+        ledger = self.writer.ledger
+        return await self.writer.async_read(
+            ledger.register_change, start.timestamp(), end.timestamp()
+        )
+
     def start(self) -> None:
         """Follow every station, and the turn of the month."""
         for key, station in self.stations.items():

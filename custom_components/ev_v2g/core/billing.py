@@ -22,6 +22,11 @@ from .records import Usage
 UNASSIGNED = "unassigned"
 TOTAL = "total"
 CSV_COLUMNS = (
+    "site",
+    "period_start",
+    "period_end",
+    "currency",
+    "resident_id",
     "resident",
     "import_kwh",
     "export_kwh",
@@ -101,10 +106,11 @@ class ResidentLine:
         return {"resident": self.resident, "name": self.name, **self.figures()}
 
     def csv_row(self) -> list[str]:
-        """The line as a CSV row, named by the resident's name."""
+        """The line's own CSV cells: the resident's id and name, then the figures."""
         money = (self.cost, self.credit, self.shared, self.net)
         return [
-            self.name,
+            safe_cell(self.resident or ""),
+            safe_cell(self.name),
             f"{self.import_kwh:.3f}",
             f"{self.export_kwh:.3f}",
             *(f"{value:.2f}" for value in money),
@@ -124,6 +130,7 @@ class Statement:
     unassigned: ResidentLine
     metered_import_wh: float
     metered_export_wh: float
+    """What the stations' own registers moved by in the period (DESIGN.md section 8)."""
 
     @property
     def metered_import_kwh(self) -> float:
@@ -175,20 +182,36 @@ class Statement:
             "balanced": self.balanced,
         }
 
-    def to_csv(self) -> str:
-        """A header, a row per resident, then `unassigned` and `total`."""
+    def to_csv(self, site: str = "") -> str:
+        """A header, a row per resident, then `unassigned` and `total`.
+
+        Every row names the site, the period and the currency, so rows pasted together from
+        several statements still say what they are. Text cells that a spreadsheet would run as
+        a formula are neutralised. Write it as UTF-8 with a BOM (`CSV_ENCODING`).
+        """
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(line.csv_row() for line in self.residents)
-        writer.writerow(self.unassigned.csv_row())
-        writer.writerow(self.total.csv_row())
+        head = [safe_cell(site), self.start.isoformat(), self.end.isoformat(), self.currency]
+        for line in (*self.residents, self.unassigned, self.total):
+            writer.writerow([*head, *line.csv_row()])
         return out.getvalue()
 
 
+CSV_ENCODING = "utf-8-sig"
+"""UTF-8 with a byte-order mark: how spreadsheet programs know the names are not Latin-1."""
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
 def _same_energy(lines_wh: float, metered_wh: float) -> bool:
-    """Equal but for float summation error."""
-    return math.isclose(lines_wh, metered_wh, rel_tol=1e-9, abs_tol=1e-6)
+    """Equal but for float summation error (a mWh, far below the Wh shown)."""
+    return math.isclose(lines_wh, metered_wh, rel_tol=1e-9, abs_tol=1e-3)
 
 
 def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in reading order
@@ -198,11 +221,14 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
     residents: Mapping[str, str],
     shared: SharedCosts,
     currency: str,
+    metered: tuple[float, float] | None = None,
 ) -> Statement:
     """The statement for [start, end) from the ledger's usage, whatever its order.
 
     `residents` maps the configured residents' keys to names: each gets a line even without usage.
     A key found in usage but no longer configured keeps its line, named from the usage.
+    `metered` is what the stations' registers moved by (import, export Wh): the lines must add
+    up to it for the statement to balance; by default the usage's own sum.
     Shared costs go equally to the configured residents (to every resident line if none is
     configured) or by energy to every resident who imported; with no resident line, to nobody.
     """
@@ -233,8 +259,12 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
         currency=currency,
         residents=tuple(lines),
         unassigned=_line(None, UNASSIGNED, by_resident.get(None, []), 0),
-        metered_import_wh=math.fsum(usage.import_wh for usage in every),
-        metered_export_wh=math.fsum(usage.export_wh for usage in every),
+        metered_import_wh=math.fsum(usage.import_wh for usage in every)
+        if metered is None
+        else metered[0],
+        metered_export_wh=math.fsum(usage.export_wh for usage in every)
+        if metered is None
+        else metered[1],
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from .ledger_queries import (
     load_last_readings,
+    register_change,
     session_of,
     session_usage_query,
     usage_of,
@@ -173,6 +174,12 @@ class Ledger:
         """Per station, its last accepted reading (meters resume from these after a restart)."""
         self._require_engine()
         return dict(self._last)
+
+    def register_change(self, start: float, end: float) -> tuple[float, float]:
+        """What the stations' registers moved by in [start, end): (import, export) Wh."""
+        engine = self._require_engine()
+        with _database_errors(), engine.connect() as connection:
+            return register_change(connection, start, end)
 
     def usage(self, start: float, end: float) -> list[Usage]:
         """Energy, cost and credit of readings with start <= at < end, per resident and station.

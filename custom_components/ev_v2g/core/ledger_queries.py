@@ -92,7 +92,16 @@ def usage_query(start: float, end: float) -> sa.Select[Any]:
             sa.func.sum(per_session.c.export_wh),
             sa.func.sum(per_session.c.cost),
             sa.func.sum(per_session.c.credit),
-            sa.func.count(per_session.c.session_id),
+            # A session counts in the period it started in, once, however long it ran.
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case(
+                        (sa.and_(sessions.c.started_at >= start, sessions.c.started_at < end), 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
         )
         .select_from(per_session.outerjoin(sessions, per_session.c.session_id == sessions.c.id))
         .group_by(resident, per_session.c.station)
@@ -134,3 +143,38 @@ def usage_of(row: sa.Row[Any]) -> Usage:
         credit=float(row[6]),
         sessions=int(row[7]),
     )
+
+
+def register_change(connection: sa.Connection, start: float, end: float) -> tuple[float, float]:
+    """What every station's lifetime totals moved by in [start, end): (import, export) Wh.
+
+    From each station's totals at the last reading before `end`, less those at the last reading
+    before `start` (or, for a station first read in the period, at that first reading: a first
+    reading counts nothing). Independent of the per-reading deltas a statement sums.
+    """
+
+    def totals_at(query: sa.Select[Any]) -> dict[str, tuple[float, float]]:
+        picked = query.group_by(readings.c.station).subquery()
+        rows = connection.execute(
+            sa.select(readings.c.station, readings.c.import_wh, readings.c.export_wh).join(
+                picked,
+                sa.and_(readings.c.station == picked.c.station, readings.c.at == picked.c.at),
+            )
+        )
+        return {row.station: (row.import_wh, row.export_wh) for row in rows}
+
+    def latest(*where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        return sa.select(readings.c.station, sa.func.max(readings.c.at).label("at")).where(*where)
+
+    before = totals_at(latest(readings.c.at < start))
+    first = sa.select(readings.c.station, sa.func.min(readings.c.at).label("at")).where(
+        readings.c.at >= start, readings.c.at < end
+    )
+    firsts = totals_at(first)
+    ends = totals_at(latest(readings.c.at < end))
+    imported = exported = 0.0
+    for station, (end_import, end_export) in ends.items():
+        base = before.get(station) or firsts.get(station) or (end_import, end_export)
+        imported += end_import - base[0]
+        exported += end_export - base[1]
+    return imported, exported

@@ -22,7 +22,7 @@ import voluptuous as vol
 from ..bookkeeping.authorization import authorize
 from ..bookkeeping.session_book import this_month
 from ..const import CONF_COST_SPLIT, CONF_SHARED_COSTS, DOMAIN
-from ..core.billing import CostSplit, SharedCosts, build_statement
+from ..core.billing import CSV_ENCODING, CostSplit, SharedCosts, build_statement
 from ..core.ledger import LedgerUnavailableError, UnknownSessionError
 from ..core.period import PeriodError, parse_period
 from ..core.records import Assignment
@@ -143,15 +143,18 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
         )
         try:
             usages = await hub.book.async_usage(start, end)
+            metered = await hub.book.async_metered(start, end)
         except LedgerUnavailableError as err:
             raise _ledger_unavailable(hub, err) from err
         names = {key: resident.name for key, resident in hub.residents.items()}
-        statement = build_statement(start, end, usages, names, shared, hass.config.currency)
+        statement = build_statement(
+            start, end, usages, names, shared, hass.config.currency, metered
+        )
         response: dict[str, Any] = statement.as_dict()
         if call.data[ATTR_FORMAT] == FORMAT_CSV:
             path = Path(hass.config.path(DOMAIN, "statements"))
             path /= f"{slugify(entry.title)}_{start:%Y-%m}.csv"
-            await hass.async_add_executor_job(_write_text, path, statement.to_csv())
+            await hass.async_add_executor_job(_write_text, path, statement.to_csv(entry.title))
             response["csv_path"] = str(path)
         return response
 
@@ -196,4 +199,4 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding=CSV_ENCODING)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 
 import pytest
+import sqlalchemy as sa
 
+from custom_components.ev_v2g.core.billing import SharedCosts, build_statement
 from custom_components.ev_v2g.core.ledger import (
     Ledger,
     LedgerError,
@@ -13,6 +16,7 @@ from custom_components.ev_v2g.core.ledger import (
     UnknownSessionError,
     WriteResult,
 )
+from custom_components.ev_v2g.core.ledger_schema import readings
 from custom_components.ev_v2g.core.records import (
     Assignment,
     AuditEntry,
@@ -347,3 +351,56 @@ def test_session_usage(ledger: Ledger) -> None:
         500.0,
     )
     assert (usage.cost, usage.credit) == (pytest.approx(0.3), pytest.approx(0.1))
+
+
+def test_a_session_counts_in_the_period_it_started(ledger: Ledger) -> None:
+    """A session charging across a period's end is one session, in the period it began."""
+    ledger.write(
+        [
+            session("s1", started_at=1000.0),
+            reading(1000.0, 0.0),
+            reading(1900.0, 100.0),
+            reading(2100.0, 300.0),
+        ]
+    )
+    (first,) = ledger.usage(0.0, 2000.0)
+    (second,) = ledger.usage(2000.0, 3000.0)
+    assert (first.import_wh, first.sessions) == (100.0, 1)
+    assert (second.import_wh, second.sessions) == (200.0, 0)
+
+
+def test_register_change_is_the_stations_own(ledger: Ledger) -> None:
+    """The registers' change between a period's bounds, from the lifetime totals alone."""
+    ledger.write(
+        [
+            session("s1"),
+            reading(1000.0, 50.0),
+            reading(1500.0, 80.0),
+            reading(2500.0, 200.0),
+            reading(1200.0, 10.0, station="st2", session_id=None),  # first read in the period
+            reading(1800.0, 40.0, 5.0, station="st2", session_id=None),
+        ]
+    )
+    assert ledger.register_change(1100.0, 2000.0) == (30.0 + 30.0, 5.0)
+    assert ledger.register_change(0.0, 3000.0) == (150.0 + 30.0, 5.0)
+    assert ledger.register_change(3000.0, 4000.0) == (0.0, 0.0)
+
+
+def test_a_statement_that_does_not_add_up_is_not_balanced(ledger: Ledger) -> None:
+    """`balanced` compares with the registers: a wrong delta in the ledger makes it false."""
+    ledger.write([session("s1"), reading(1000.0, 0.0), reading(1060.0, 400.0)])
+
+    def balanced() -> bool:
+        start = datetime.fromtimestamp(0.0, UTC)
+        end = datetime.fromtimestamp(5000.0, UTC)
+        usages = ledger.usage(start.timestamp(), end.timestamp())
+        metered = ledger.register_change(start.timestamp(), end.timestamp())
+        return build_statement(start, end, usages, {}, SharedCosts(), "EUR", metered).balanced
+
+    assert balanced()
+    engine = ledger._require_engine()  # a fault put in under the ledger
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(readings).values(import_delta_wh=readings.c.import_delta_wh * 2)
+        )
+    assert not balanced()
