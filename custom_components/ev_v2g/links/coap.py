@@ -23,7 +23,7 @@ from ..transport.coap.payloads import (
     decode_switch,
     decode_vehicle,
 )
-from ..transport.errors import StationRefusedError
+from ..transport.errors import StationError, StationRefusedError
 from .lease import SetpointLease
 from .relay import RelayOpener
 from .settle import settle_sessions
@@ -261,6 +261,21 @@ class CoapStationLink:
         reported = await self.client.set_switch(on)
         if reported != self.station.telemetry.switch_on:
             self.station.telemetry.switch_on = reported
+        if not on:
+            await self._final_count()
+
+    async def _final_count(self) -> None:
+        """Read the counters once the relay is open: the session's last reading is exact.
+
+        Else the energy counted since the last notification would come with the next one,
+        after the session ended. Without an answer, the next notification still brings it.
+        """
+        try:
+            response = await self.client.request("energy")
+            if self._on_energy(response):
+                self.station.notify()
+        except (StationError, PayloadError) as err:
+            _LOGGER.debug("%s: no final count at the session's end: %s", self.station.name, err)
 
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
