@@ -246,6 +246,7 @@ class SiteHub:
         station.disable(reason)
         station.observe_current()
         station.notify()
+        await link.final_count()
 
     async def set_current_limit(self, key: str, setpoint_a: float) -> None:
         """Send a manual setpoint; raises before sending if invalid or the site decides it."""

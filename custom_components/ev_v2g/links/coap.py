@@ -261,18 +261,16 @@ class CoapStationLink:
         reported = await self.client.set_switch(on)
         if reported != self.station.telemetry.switch_on:
             self.station.telemetry.switch_on = reported
-        if not on:
-            await self._final_count()
 
-    async def _final_count(self) -> None:
-        """Read the counters once the relay is open: the session's last reading is exact.
+    async def final_count(self) -> None:
+        """Read the counters at once after a session ended with the relay opened.
 
-        Else the energy counted since the last notification would come with the next one,
-        after the session ended. Without an answer, the next notification still brings it.
+        The energy counted since the last notification then arrives now, and the session book
+        gives it to the session that just ended, instead of waiting for a notification that
+        may come during the next session. Without an answer, the next notification brings it.
         """
         try:
-            response = await self.client.request("energy")
-            if self._on_energy(response):
+            if self._on_energy(await self.client.request("energy")):
                 self.station.notify()
         except (StationError, PayloadError) as err:
             _LOGGER.debug("%s: no final count at the session's end: %s", self.station.name, err)

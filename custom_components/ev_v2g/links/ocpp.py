@@ -290,6 +290,9 @@ class OcppStationLink:
             self.on_limitable(self, limitable)
         self.station.notify()
 
+    async def final_count(self) -> None:
+        """Nothing to read: a transaction's end carries its final register (meterStop)."""
+
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
     ) -> None:
