@@ -60,7 +60,7 @@ async def test_diagnostics_show_the_ledger_and_hide_its_url(
     await wait_for(hass, lambda: state_of(hass, "binary_sensor.bay_1_connectivity") == STATE_ON)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     ledger = diagnostics["ledger"]
-    assert (ledger["schema_version"], ledger["failures"], ledger["last_error"]) == (2, 0, None)
+    assert (ledger["schema_version"], ledger["failures"], ledger["last_error"]) == (3, 0, None)
     assert ledger["queued_records"] == len(entry.runtime_data.book.writer.queue)
     assert diagnostics["site"]["options"]["ledger_url"] == "**REDACTED**"
     assert "private-ledger" not in json.dumps(diagnostics)

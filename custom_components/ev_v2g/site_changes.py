@@ -45,7 +45,9 @@ async def async_apply_changes(hass: HomeAssistant, entry: EvV2gConfigEntry) -> N
         new_residents = [key for key in residents if key not in hub.residents]
         residents_changed = residents != hub.residents
         if residents_changed:
+            gone = [key for key in hub.residents if key not in residents]
             hub.update_residents(residents)
+            runtime.book.residency_changed(new_residents, gone)
         before, now = runtime.stations, station_subentries(entry)
         redone = {key for key, value in before.items() if now.get(key) != value}
         carried: dict[str, tuple[Session, Resident | None]] = {}

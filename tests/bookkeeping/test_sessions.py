@@ -497,3 +497,25 @@ async def test_a_sessions_last_count_is_its_own(
     rows = by_resident(await usage(site))
     assert rows.get(None, 0.0) == pytest.approx(0.0, abs=1e-6)
     assert rows["ann"] == pytest.approx(sum(rows.values()), abs=1e-6)
+
+
+async def test_a_resident_who_moved_out_pays_the_shared_costs_of_their_time(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Ben is removed today: this month's 10.00 shared goes to Ann and Ben by days lived here.
+
+    Before, it went to the residents configured now: all of it to Ann, and Ben vanished.
+    """
+    ben = site.subentries["ben"]
+    moved_out = time.time()
+    hass.config_entries.async_remove_subentry(site, ben.subentry_id)
+    await hass.async_block_till_done()
+    statement = await call(
+        hass, "get_statement", {"config_entry_id": site.entry_id, "shared_costs": 10.0}
+    )
+    lines = {line["resident"]: line for line in statement["residents"]}
+    start, end = session_book.this_month()
+    ben_part = (moved_out - start.timestamp()) / (end - start).total_seconds()
+    assert lines["ben"]["name"] == "Ben"
+    assert lines["ben"]["shared"] == pytest.approx(10.0 * ben_part / (1 + ben_part), abs=0.011)
+    assert lines["ann"]["shared"] + lines["ben"]["shared"] == pytest.approx(10.0)

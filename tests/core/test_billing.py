@@ -468,3 +468,24 @@ def test_parse_period_mistakes(text: str, reason: PeriodReason) -> None:
     assert caught.value.reason is reason
     assert caught.value.text == text
     assert str(caught.value) == f"{reason}: {text!r}"
+
+
+def test_shared_costs_go_pro_rata_over_the_residents_present() -> None:
+    """10.00 shared: Ann lived here all month, Ben a quarter of it, Cleo (gone) half of it.
+
+    Cleo is no longer configured and still pays her part; the weights are 4 : 1 : 2.
+    """
+    month = (END - START).total_seconds()
+    result = build_statement(
+        START,
+        END,
+        [],
+        {"ann": "Ann", "ben": "Ben", "cleo": "Cleo"},
+        SharedCosts(10.0),
+        "EUR",
+        None,
+        {"ann": month, "ben": month / 4, "cleo": month / 2},
+    )
+    shares = {line.resident: line.shared for line in result.residents}
+    assert shares == {"ann": 5.71, "ben": 1.43, "cleo": 2.86}
+    assert sum(shares.values()) == pytest.approx(10.0)

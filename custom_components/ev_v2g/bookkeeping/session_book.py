@@ -6,7 +6,7 @@ the sessions and meters on record after a restart, so no kWh is lost or counted 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from ..const import READING_INTERVAL, SESSION_SETTLE
 from ..core.meter import allowance_wh
 from ..core.period import month_bounds
-from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
+from ..core.records import Assignment, EndReason, Reading, Residency, Session, SessionClosed, Usage
 from ..core.resident import Resident
 from ..core.station import Station
 from .bounds import BoundReadings
@@ -92,6 +92,7 @@ class SessionBook:
         """
         ledger = self.writer.ledger
         self._last = await self.writer.async_read(ledger.last_readings)
+        await self._async_sync_residency()
         await self.async_reload_month()
         pending: Pending = {}
         for session in await self.writer.async_read(ledger.open_sessions):
@@ -105,6 +106,38 @@ class SessionBook:
             if (reading := self._last.get(key)) is not None:
                 _resume(station, reading)
         return pending
+
+    async def _async_sync_residency(self) -> None:
+        """Bring the ledger's residency in line with the residents configured now.
+
+        A resident never on record moves in now, or, on a ledger with no residency at all (one
+        from before residency was kept), has lived here all along; one on record but configured
+        no more moves out now.
+        """
+        known = await self.writer.async_read(self.writer.ledger.residents_on_record)
+        now = time.time()
+        for key, resident in self.residents.items():
+            if not known.get(key):
+                self.writer.add(Residency(resident=key, name=resident.name, at=now if known else 0))
+        for key, living in known.items():
+            if living and key not in self.residents:
+                self.writer.add(Residency(resident=key, name=key, at=now, moved_out=True))
+
+    def residency_changed(self, moved_in: Iterable[str], moved_out: Iterable[str]) -> None:
+        """Residents added to or removed from the running site: their residency starts or ends."""
+        now = time.time()
+        for key in moved_in:
+            self.writer.add(Residency(resident=key, name=self.residents[key].name, at=now))
+        for key in moved_out:
+            self.writer.add(Residency(resident=key, name=key, at=now, moved_out=True))
+
+    async def async_presence(self, start: datetime, end: datetime) -> dict[str, tuple[float, str]]:
+        """How long each resident lived here in [start, end), and their name then.
+
+        Raises LedgerUnavailableError when the database cannot be reached.
+        """
+        ledger = self.writer.ledger
+        return await self.writer.async_read(ledger.presence, start.timestamp(), end.timestamp())
 
     async def async_reload_month(self) -> None:
         """Recompute the residents' totals for the current month from the ledger."""

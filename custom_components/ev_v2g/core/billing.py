@@ -222,13 +222,17 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
     shared: SharedCosts,
     currency: str,
     metered: tuple[float, float] | None = None,
+    presence: Mapping[str, float] | None = None,
 ) -> Statement:
     """The statement for [start, end) from the ledger's usage, whatever its order.
 
     `residents` maps the configured residents' keys to names: each gets a line even without usage.
     A key found in usage but no longer configured keeps its line, named from the usage.
     `metered` is what the stations' registers moved by (import, export Wh): the lines must add
-    up to it for the statement to balance; by default the usage's own sum.
+    up to it for the statement to balance; by default the usage's own sum. `presence` is how
+    long each resident lived here in the period (seconds, from the ledger's residency): shared
+    costs split equally go pro rata over it, among those present, whoever is configured now;
+    without any residency on record, equally among the configured residents.
     Shared costs go equally to the configured residents (to every resident line if none is
     configured) or by energy to every resident who imported; with no resident line, to nobody.
     """
@@ -240,9 +244,14 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
     for usage in usages:
         by_resident.setdefault(usage.resident, []).append(usage)
     every = [usage for group in by_resident.values() for usage in group]
-    keys = sorted(set(residents) | {key for key in by_resident if key is not None})
+    present = {key: seconds for key, seconds in (presence or {}).items() if seconds > 0}
+    keys = sorted(set(residents) | set(present) | {key for key in by_resident if key is not None})
     imported = {key: math.fsum(u.import_wh for u in by_resident.get(key, ())) for key in keys}
-    shares = _shared_cents(shared, sorted(residents) or keys, imported)
+    if present:
+        equal = {key: Fraction(seconds) for key, seconds in present.items()}
+    else:
+        equal = dict.fromkeys(sorted(residents) or keys, Fraction(1))
+    shares = _shared_cents(shared, equal, imported)
     lines = [
         _line(
             key,
@@ -290,15 +299,18 @@ def _line(key: str | None, name: str, usages: list[Usage], shared_cents: int) ->
 
 
 def _shared_cents(
-    shared: SharedCosts, equal_among: list[str], imported: Mapping[str, float]
+    shared: SharedCosts, equal: Mapping[str, Fraction], imported: Mapping[str, float]
 ) -> dict[str, int]:
-    """Each resident's share of the shared costs, in cents adding up to the amount exactly."""
+    """Each resident's share of the shared costs, in cents adding up to the amount exactly.
+
+    `equal` weighs the residents for an equal split (by the time each lived here).
+    """
     cents = to_cents(shared.amount)
     if shared.split is CostSplit.ENERGY:
         weights = {key: Fraction(wh) for key, wh in imported.items() if wh > 0}
         if weights:
             return _largest_remainder(cents, weights)
-    return _largest_remainder(cents, dict.fromkeys(equal_among, Fraction(1)))
+    return _largest_remainder(cents, equal)
 
 
 def _largest_remainder(cents: int, weights: Mapping[str, Fraction]) -> dict[str, int]:

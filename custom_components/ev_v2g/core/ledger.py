@@ -17,7 +17,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from .ledger_queries import (
     load_last_readings,
+    presence,
     register_change,
+    residents_on_record,
     session_of,
     session_usage_query,
     usage_of,
@@ -174,6 +176,18 @@ class Ledger:
         """Per station, its last accepted reading (meters resume from these after a restart)."""
         self._require_engine()
         return dict(self._last)
+
+    def presence(self, start: float, end: float) -> dict[str, tuple[float, str]]:
+        """Seconds each resident lived here within [start, end), and the name they had."""
+        engine = self._require_engine()
+        with _database_errors(), engine.connect() as connection:
+            return presence(connection, start, end)
+
+    def residents_on_record(self) -> dict[str, bool]:
+        """Every resident with a residency, and whether it is still open."""
+        engine = self._require_engine()
+        with _database_errors(), engine.connect() as connection:
+            return residents_on_record(connection)
 
     def register_change(self, start: float, end: float) -> tuple[float, float]:
         """What the stations' registers moved by in [start, end): (import, export) Wh."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .ledger_schema import readings, sessions
+from .ledger_schema import readings, residency, sessions
 from .records import Authorization, AuthorizationKind, EndReason, Reading, Session, Usage
 
 
@@ -178,3 +178,30 @@ def register_change(connection: sa.Connection, start: float, end: float) -> tupl
         imported += end_import - base[0]
         exported += end_export - base[1]
     return imported, exported
+
+
+def presence(connection: sa.Connection, start: float, end: float) -> dict[str, tuple[float, str]]:
+    """Seconds each resident lived here within [start, end), and the name they had."""
+    rows = connection.execute(
+        sa.select(residency.c.resident, residency.c.name, residency.c.since, residency.c.until)
+        .where(
+            residency.c.since < end, sa.or_(residency.c.until.is_(None), residency.c.until > start)
+        )
+        .order_by(residency.c.since)
+    )
+    present: dict[str, tuple[float, str]] = {}
+    for row in rows:
+        overlap = min(end, row.until if row.until is not None else end) - max(start, row.since)
+        if overlap > 0:
+            seconds = present.get(row.resident, (0.0, row.name))[0]
+            present[row.resident] = (seconds + overlap, row.name)
+    return present
+
+
+def residents_on_record(connection: sa.Connection) -> dict[str, bool]:
+    """Every resident the ledger knows of, and whether they live here now (an open residency)."""
+    rows = connection.execute(sa.select(residency.c.resident, residency.c.until))
+    known: dict[str, bool] = {}
+    for row in rows:
+        known[row.resident] = known.get(row.resident, False) or row.until is None
+    return known

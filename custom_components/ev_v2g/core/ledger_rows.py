@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .ledger_schema import audit, readings, sessions
-from .records import Assignment, AuditEntry, Reading, Session, SessionClosed
+from .ledger_schema import audit, readings, residency, sessions
+from .records import Assignment, AuditEntry, Reading, Residency, Session, SessionClosed
 
 
 def reading_row(reading: Reading, last: Reading | None) -> dict[str, Any] | None:
@@ -52,10 +52,13 @@ def insert_readings(connection: sa.Connection, pending: list[dict[str, Any]]) ->
 
 
 def apply(
-    connection: sa.Connection, record: Session | SessionClosed | Assignment | AuditEntry
+    connection: sa.Connection,
+    record: Session | SessionClosed | Assignment | AuditEntry | Residency,
 ) -> str | None:
     """Write one record other than a reading; returns the id of a session it names not on record."""
-    if isinstance(record, Session):
+    if isinstance(record, Residency):
+        record_residency(connection, record)
+    elif isinstance(record, Session):
         start_session(connection, record)
     elif isinstance(record, SessionClosed):
         if not close_session(connection, record):
@@ -205,3 +208,27 @@ def fitted(table: sa.Table, **values: Any) -> dict[str, Any]:
         if isinstance(value, str) and length is not None and len(value) > length:
             values[name] = value[:length]
     return values
+
+
+def record_residency(connection: sa.Connection, record: Residency) -> None:
+    """Open a residency at a move-in, close the open one at a move-out; a repeat changes nothing."""
+    open_one = connection.execute(
+        sa.select(residency.c.id).where(
+            residency.c.resident == record.resident, residency.c.until.is_(None)
+        )
+    ).first()
+    if record.moved_out:
+        if open_one is not None:
+            connection.execute(
+                sa.update(residency).where(residency.c.id == open_one[0]).values(until=record.at)
+            )
+    elif open_one is None and not connection.scalar(
+        sa.select(residency.c.id).where(
+            residency.c.resident == record.resident, residency.c.since == record.at
+        )
+    ):
+        connection.execute(
+            sa.insert(residency).values(
+                **fitted(residency, resident=record.resident, name=record.name, since=record.at)
+            )
+        )

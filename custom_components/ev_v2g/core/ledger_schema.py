@@ -77,6 +77,17 @@ audit = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
 )
 
+# Version 3: when each resident lived here (shared costs are split over the residents present).
+residency = sa.Table(
+    f"{PREFIX}residency",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("resident", sa.String(255), nullable=False, index=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("since", sa.Double, nullable=False),
+    sa.Column("until", sa.Double),
+)
+
 V2_INDEXES = (
     (f"{PREFIX}readings_at", readings.name, "at"),
     (f"{PREFIX}readings_session", readings.name, "session_id"),
@@ -104,7 +115,16 @@ def add_audit_and_indexes(connection: sa.Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (create_v1, add_audit_and_indexes)
+def add_residency(connection: sa.Connection) -> None:
+    """Version 2 -> 3: residency, when each resident lived here."""
+    residency.create(connection)
+
+
+MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
+    create_v1,
+    add_audit_and_indexes,
+    add_residency,
+)
 """Step n takes the schema from version n to n + 1, each in its own transaction."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -133,7 +133,17 @@ class AuditEntry:
     """JSON text with the action's particulars."""
 
 
-type LedgerRecord = Session | SessionClosed | Reading | Assignment | AuditEntry
+@dataclass(frozen=True, kw_only=True)
+class Residency:
+    """A resident moved in (or out, `moved_out`): statements of past periods depend on it."""
+
+    resident: str
+    name: str
+    at: float
+    moved_out: bool = False
+
+
+type LedgerRecord = Session | SessionClosed | Reading | Assignment | AuditEntry | Residency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,12 +162,15 @@ class Usage:
     sessions: int
 
 
-_RECORD_TYPES: dict[str, type[Session | SessionClosed | Reading | Assignment | AuditEntry]] = {
+_RECORD_TYPES: dict[
+    str, type[Session | SessionClosed | Reading | Assignment | AuditEntry | Residency]
+] = {
     "session": Session,
     "session_closed": SessionClosed,
     "reading": Reading,
     "assignment": Assignment,
     "audit": AuditEntry,
+    "residency": Residency,
 }
 
 

@@ -144,11 +144,20 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
         try:
             usages = await hub.book.async_usage(start, end)
             metered = await hub.book.async_metered(start, end)
+            present = await hub.book.async_presence(start, end)
         except LedgerUnavailableError as err:
             raise _ledger_unavailable(hub, err) from err
-        names = {key: resident.name for key, resident in hub.residents.items()}
+        names = {key: name for key, (_, name) in present.items()}
+        names |= {key: resident.name for key, resident in hub.residents.items()}
         statement = build_statement(
-            start, end, usages, names, shared, hass.config.currency, metered
+            start,
+            end,
+            usages,
+            names,
+            shared,
+            hass.config.currency,
+            metered,
+            {key: seconds for key, (seconds, _) in present.items()},
         )
         response: dict[str, Any] = statement.as_dict()
         if call.data[ATTR_FORMAT] == FORMAT_CSV:

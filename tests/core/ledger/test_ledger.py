@@ -21,6 +21,7 @@ from custom_components.ev_v2g.core.records import (
     Assignment,
     AuditEntry,
     EndReason,
+    Residency,
     SessionClosed,
     Usage,
 )
@@ -404,3 +405,19 @@ def test_a_statement_that_does_not_add_up_is_not_balanced(ledger: Ledger) -> Non
             sa.update(readings).values(import_delta_wh=readings.c.import_delta_wh * 2)
         )
     assert not balanced()
+
+
+def test_residency_is_kept_and_gives_each_residents_presence(ledger: Ledger) -> None:
+    """Moves in and out, written twice (a retried batch): the time each lived here, once."""
+    moves = [
+        Residency(resident="ann", name="Ann", at=0.0),
+        Residency(resident="bob", name="Bob", at=1500.0),
+        Residency(resident="ann", name="Ann", at=1800.0, moved_out=True),
+    ]
+    ledger.write(moves)
+    ledger.write(moves)
+    assert ledger.presence(1000.0, 2000.0) == {"ann": (800.0, "Ann"), "bob": (500.0, "Bob")}
+    assert ledger.presence(2000.0, 3000.0) == {"bob": (1000.0, "Bob")}
+    assert ledger.residents_on_record() == {"ann": False, "bob": True}
+    ledger.write([Residency(resident="ann", name="Ann", at=2500.0)])  # back again
+    assert ledger.presence(2000.0, 3000.0) == {"bob": (1000.0, "Bob"), "ann": (500.0, "Ann")}
