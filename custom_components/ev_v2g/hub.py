@@ -97,13 +97,21 @@ class SiteHub:
         reset, which ends them there (RFC 7641, section 3.6).
         """
         link = self.links[key]
-        still_a, until = (await self._cut(key)) if gone else (0.0, 0.0)
+        # One set up anew is counted at what it holds until its new link takes over.
+        still_a, until = (await self._cut(key)) if gone else self._held(key)
         self.sharing.forget(key, gone=gone, still_a=still_a, until=until)
         await link.stop()
         del self.links[key]
         self.setups.pop(key, None)
         for _, removed in list(self._station_listeners):
             removed(key)
+
+    def _held(self, key: str) -> tuple[float, float]:
+        """What a station may apply on its own, and until when (its lease, with grace)."""
+        link = self.links[key]
+        held = link.held_until or link.station.telemetry.setpoint_until
+        until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
+        return self.sharing.delivery.in_force_a(key) or 0.0, until
 
     async def _cut(self, key: str) -> tuple[float, float]:
         """End a leaving station's session and cut it to 0 A; what it may still apply, until."""
@@ -116,9 +124,7 @@ class SiteHub:
                 await link.set_setpoint(0.0)
         except (StationError, IllegalTransitionError) as err:
             _LOGGER.warning("%s left the site unanswered: %s", station.name, err)
-            held = link.held_until or station.telemetry.setpoint_until
-            until = (held or time.time() + SETPOINT_LEASE) + SETPOINT_EXPIRY_GRACE
-            return self.sharing.delivery.in_force_a(key) or 0.0, until
+            return self._held(key)
         return 0.0, 0.0
 
     def add_station_listener(

@@ -17,6 +17,7 @@ from .bookkeeping.session_book import SessionBook
 from .charge_points.site import is_ocpp
 from .core.records import Session
 from .core.resident import Resident
+from .core.station import Station
 from .devices import async_register_devices, async_remove_stale_devices
 from .entity import signal_residents_added
 from .hub import SiteHub
@@ -50,9 +51,9 @@ async def async_apply_changes(hass: HomeAssistant, entry: EvV2gConfigEntry) -> N
             runtime.book.residency_changed(new_residents, gone)
         before, now = runtime.stations, station_subentries(entry)
         redone = {key for key, value in before.items() if now.get(key) != value}
-        carried: dict[str, tuple[Session, Resident | None]] = {}
+        kept: dict[str, Station] = {}
         for subentry in redone:
-            carried |= await _unlink(runtime.hub, runtime.book, subentry, gone=subentry not in now)
+            kept |= await _unlink(runtime.hub, runtime.book, subentry, gone=subentry not in now)
         setups: dict[str, StationSetup] = {}
         for subentry in (redone | (now.keys() - before.keys())) & now.keys():
             setups |= station_setups(subentry, *now[subentry])
@@ -61,7 +62,7 @@ async def async_apply_changes(hass: HomeAssistant, entry: EvV2gConfigEntry) -> N
         async_remove_stale_devices(hass, entry.entry_id, known | set(entry.subentries))
         for key, setup in setups.items():
             runtime.book.add_station(key, setup.station)
-            hub.add_station(key, setup, carried.get(key))
+            hub.add_station(key, setup, _carry(kept.get(key), setup.station))
         if new_residents:
             async_dispatcher_send(hass, signal_residents_added(entry.entry_id), new_residents)
         if (charge_points := runtime.charge_points) is not None:
@@ -75,15 +76,29 @@ async def async_apply_changes(hass: HomeAssistant, entry: EvV2gConfigEntry) -> N
 
 async def _unlink(
     hub: SiteHub, book: SessionBook, subentry: str, *, gone: bool
-) -> dict[str, tuple[Session, Resident | None]]:
-    """Unlink a station subentry's stations; the sessions to carry over when it only changed."""
-    carried: dict[str, tuple[Session, Resident | None]] = {}
+) -> dict[str, Station]:
+    """Unlink a station subentry's stations; the old ones, when it only changed."""
+    kept: dict[str, Station] = {}
     for key in [key for key, setup in hub.setups.items() if setup.subentry == subentry]:
         entities = hub.entities.pop(key, set())
         await asyncio.gather(*(entity.async_remove() for entity in list(entities)))
-        station = hub.station(key)
-        if not gone and station.session is not None and station.session.ended_at is None:
-            carried[key] = (station.session, station.resident)
+        if not gone:
+            kept[key] = hub.station(key)
         await hub.remove_station(key, gone=gone)
         book.remove_station(key)
-    return carried
+    return kept
+
+
+def _carry(old: Station | None, new: Station) -> tuple[Session, Resident | None] | None:
+    """What a station set up anew takes from its old self; its open session is returned.
+
+    It also takes the setpoint the station still holds: power sharing counts it until the
+    station reports, so a neighbour's raise waits for its cut (break before make).
+    """
+    if old is None:
+        return None
+    new.telemetry.setpoint_a = old.telemetry.setpoint_a
+    new.telemetry.setpoint_until = old.telemetry.setpoint_until
+    if old.session is not None and old.session.ended_at is None:
+        return old.session, old.resident
+    return None

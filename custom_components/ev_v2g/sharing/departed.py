@@ -25,6 +25,10 @@ class DepartedStations:
         if current_a > 0 and until > time.time():
             self._held[key] = _Held(phases, current_a, until)
 
+    def release(self, key: str) -> None:
+        """A station followed again: it is counted as itself."""
+        self._held.pop(key, None)
+
     def less(self, limits: tuple[float, ...], now: float) -> tuple[float, ...]:
         """The limits per phase less what departed stations may still apply at `now`."""
         for key, held in list(self._held.items()):

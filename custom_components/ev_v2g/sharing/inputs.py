@@ -143,14 +143,15 @@ def reserved_a(target: SetpointTarget, now: float) -> float:
     station = target.station
     telemetry = station.telemetry
     most = station.capabilities.max_current_a
+    held = max(telemetry.setpoint_until or 0.0, target.held_until or 0.0)
+    holding = held and held + SETPOINT_EXPIRY_GRACE > now
     if station.state is StationState.INITIALIZED:
         # Never in contact: the fallback it is known to hold (a charge point's, by the site's
-        # rule), else its maximum.
-        if telemetry.fallback_a is None:
-            return most
-        return min(max(telemetry.fallback_a, 0.0), most)
-    held = max(telemetry.setpoint_until or 0.0, target.held_until or 0.0)
-    if held and held + SETPOINT_EXPIRY_GRACE > now:
+        # rule), else its maximum; and a setpoint it still holds from before it was set up
+        # anew, whatever its new maximum.
+        base = most if telemetry.fallback_a is None else min(max(telemetry.fallback_a, 0.0), most)
+        return max(base, telemetry.setpoint_a or 0.0) if holding else base
+    if holding:
         return max(target.desired_setpoint_a or 0.0, telemetry.setpoint_a or 0.0, 0.0)
     if telemetry.fallback_a is None:
         return most

@@ -86,22 +86,25 @@ class PowerSharing(DemandResponseRequests):
         """Share the supply with one more station (added to `targets`), and plan again."""
         station = self.targets[key].station
         self._unsubscribe[key] = station.add_listener(partial(self._station_changed, key))
+        self.departed.release(key)  # set up anew: its new link counts what it holds
         self.trigger()
 
     def forget(self, key: str, *, gone: bool, still_a: float = 0.0, until: float = 0.0) -> None:
         """Stop following a station; `gone` when it left the site, not only changed.
 
-        A station that left while it may still apply `still_a` (its cut was not acknowledged)
-        keeps that much of the supply until `until`, when its lease ends. One set up anew after
-        a change keeps its control mode, the user's setpoint and any unacknowledged cut.
+        A station that may still apply `still_a` (it left unanswered, or is being set up anew)
+        keeps that much of the supply until `until`, when its lease ends, or until it is
+        followed again. One set up anew keeps its control mode, the user's setpoint and any
+        unacknowledged cut.
         """
         if (unsubscribe := self._unsubscribe.pop(key, None)) is not None:
             unsubscribe()
         self.site_power_w -= self._power.pop(key, 0.0)
         self._signatures.pop(key, None)
+        phases = self.supply_phases.get(key, frozenset({0}))
+        self.departed.hold(key, phases, still_a, until)
         if gone:
-            phases = self.supply_phases.pop(key, frozenset({0}))
-            self.departed.hold(key, phases, still_a, until)
+            self.supply_phases.pop(key, None)
             self.control_modes.pop(key, None)
             self.manual.drop(key)
             self.delivery.forget(key)
