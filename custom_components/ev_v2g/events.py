@@ -5,7 +5,8 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .bookkeeping.session_book import SessionBook, Totals
+from .bookkeeping.session_book import SessionBook
+from .bookkeeping.totals import Totals
 from .const import (
     EVENT_ALLOCATION_CHANGED,
     EVENT_DEMAND_RESPONSE,

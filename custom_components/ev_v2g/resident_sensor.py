@@ -17,7 +17,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import UnitOfEnergy
 
-from .bookkeeping.session_book import Totals
+from .bookkeeping.totals import Totals
 from .entity import EvV2gResidentEntity
 
 

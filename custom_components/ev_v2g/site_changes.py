@@ -48,7 +48,7 @@ async def async_apply_changes(hass: HomeAssistant, entry: EvV2gConfigEntry) -> N
         if residents_changed:
             gone = [key for key in hub.residents if key not in residents]
             hub.update_residents(residents)
-            runtime.book.residency_changed(new_residents, gone)
+            runtime.book.residency.changed(new_residents, gone)
         before, now = runtime.stations, station_subentries(entry)
         redone = {key for key, value in before.items() if now.get(key) != value}
         kept: dict[str, Station] = {}

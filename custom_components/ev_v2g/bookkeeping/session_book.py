@@ -6,8 +6,8 @@ the sessions and meters on record after a restart, so no kWh is lost or counted 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 import time
@@ -19,31 +19,16 @@ from homeassistant.util import dt as dt_util
 from ..const import READING_INTERVAL, SESSION_SETTLE
 from ..core.meter import allowance_wh
 from ..core.period import month_bounds
-from ..core.records import Assignment, EndReason, Reading, Residency, Session, SessionClosed, Usage
+from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
 from ..core.resident import Resident
 from ..core.station import Station
 from .bounds import BoundReadings
 from .price import PriceSource
+from .residency import ResidencyBook
+from .totals import Totals, totals_of, usage_between
 from .writer import LedgerWriter
 
 type Pending = dict[str, tuple[Session, Resident | None]]
-
-
-@dataclass(kw_only=True)
-class Totals:
-    """Energy, cost and credit added up over readings."""
-
-    import_wh: float = 0.0
-    export_wh: float = 0.0
-    cost: float = 0.0
-    credit: float = 0.0
-
-    def add(self, usage: Usage) -> None:
-        """Add one usage row."""
-        self.import_wh += usage.import_wh
-        self.export_wh += usage.export_wh
-        self.cost += usage.cost
-        self.credit += usage.credit
 
 
 def this_month() -> tuple[datetime, datetime]:
@@ -82,6 +67,7 @@ class SessionBook:
         self._settling: dict[str, tuple[Session, float]] = {}
         """Sessions just ended, until when (monotonic) their station's last count is theirs."""
         self._taken_at: dict[str, float] = {}
+        self.residency = ResidencyBook(writer, lambda: self.residents)
         self._bounds = BoundReadings(hass, price, lambda: this_month()[1], self.take_readings)
         """When each station's last reading was taken, on the monotonic clock."""
 
@@ -92,13 +78,13 @@ class SessionBook:
         """
         ledger = self.writer.ledger
         self._last = await self.writer.async_read(ledger.last_readings)
-        await self._async_sync_residency()
+        await self.residency.async_sync()
         await self.async_reload_month()
         pending: Pending = {}
         for session in await self.writer.async_read(ledger.open_sessions):
             if session.station not in self.stations:
                 continue
-            self.sessions[session.id] = _totals(
+            self.sessions[session.id] = totals_of(
                 await self.writer.async_read(ledger.session_usage, session.id)
             )
             pending[session.station] = (session, self.residents.get(session.resident or ""))
@@ -106,38 +92,6 @@ class SessionBook:
             if (reading := self._last.get(key)) is not None:
                 _resume(station, reading)
         return pending
-
-    async def _async_sync_residency(self) -> None:
-        """Bring the ledger's residency in line with the residents configured now.
-
-        A resident never on record moves in now, or, on a ledger with no residency at all (one
-        from before residency was kept), has lived here all along; one on record but configured
-        no more moves out now.
-        """
-        known = await self.writer.async_read(self.writer.ledger.residents_on_record)
-        now = time.time()
-        for key, resident in self.residents.items():
-            if not known.get(key):
-                self.writer.add(Residency(resident=key, name=resident.name, at=now if known else 0))
-        for key, living in known.items():
-            if living and key not in self.residents:
-                self.writer.add(Residency(resident=key, name=key, at=now, moved_out=True))
-
-    def residency_changed(self, moved_in: Iterable[str], moved_out: Iterable[str]) -> None:
-        """Residents added to or removed from the running site: their residency starts or ends."""
-        now = time.time()
-        for key in moved_in:
-            self.writer.add(Residency(resident=key, name=self.residents[key].name, at=now))
-        for key in moved_out:
-            self.writer.add(Residency(resident=key, name=key, at=now, moved_out=True))
-
-    async def async_presence(self, start: datetime, end: datetime) -> dict[str, tuple[float, str]]:
-        """How long each resident lived here in [start, end), and their name then.
-
-        Raises LedgerUnavailableError when the database cannot be reached.
-        """
-        ledger = self.writer.ledger
-        return await self.writer.async_read(ledger.presence, start.timestamp(), end.timestamp())
 
     async def async_reload_month(self) -> None:
         """Recompute the residents' totals for the current month from the ledger."""
@@ -355,7 +309,7 @@ class SessionBook:
         self.writer.add(reading)
         if last is None:
             return
-        usage = _delta(reading, last, session)
+        usage = usage_between(reading, last, session)
         if datetime.fromtimestamp(reading.at, dt_util.get_default_time_zone()) >= self.month[1]:
             self.month = this_month()
             self.month_totals = {}
@@ -365,28 +319,6 @@ class SessionBook:
             self.sessions[session.id].add(usage)
         for listener in list(self._listeners.get(resident, ())):
             listener()
-
-
-def _delta(reading: Reading, last: Reading, session: Session | None) -> Usage:
-    imported = reading.import_wh - last.import_wh
-    exported = reading.export_wh - last.export_wh
-    return Usage(
-        resident=None if session is None else session.resident,
-        resident_name=None,
-        station=reading.station,
-        import_wh=imported,
-        export_wh=exported,
-        cost=imported / 1000 * reading.price,
-        credit=exported / 1000 * reading.credit_rate,
-        sessions=0,
-    )
-
-
-def _totals(usage: Usage | None) -> Totals:
-    totals = Totals()
-    if usage is not None:
-        totals.add(usage)
-    return totals
 
 
 def _resume(station: Station, reading: Reading) -> None:

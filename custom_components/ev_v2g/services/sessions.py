@@ -144,7 +144,7 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
         try:
             usages = await hub.book.async_usage(start, end)
             metered = await hub.book.async_metered(start, end)
-            present = await hub.book.async_presence(start, end)
+            present = await hub.book.residency.async_presence(start, end)
         except LedgerUnavailableError as err:
             raise _ledger_unavailable(hub, err) from err
         names = {key: name for key, (_, name) in present.items()}
