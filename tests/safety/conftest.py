@@ -19,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT
+from custom_components.ev_v2g.links import lease
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 from tests.common import call, wait_for
 from tests.conftest import station_subentry
@@ -84,6 +85,21 @@ async def site(hass: HomeAssistant, loopback: None) -> AsyncIterator[Site]:
         if entry.state.recoverable:
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
+
+
+@pytest.fixture
+def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setpoints leased for 8 s (renewed 3 s before their end): a lapse within a test."""
+    monkeypatch.setattr(lease, "SETPOINT_LEASE", 8)
+    monkeypatch.setattr(lease, "SETPOINT_REFRESH_MARGIN", 3)
+
+
+async def both_at_10_a(hass: HomeAssistant, site: Site) -> None:
+    """Ann's session at Bay A and Ben's at Bay B, sharing the 20 A: 10 A each, as applied."""
+    a, b = site.station("A"), site.station("B")
+    await start_session(hass, "A", "ann")
+    await start_session(hass, "B", "ben")
+    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
 
 
 async def start_session(hass: HomeAssistant, bay: str, resident: str) -> None:

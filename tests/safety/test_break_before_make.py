@@ -8,9 +8,7 @@ ends. Checked against the setpoints the simulators applied, over the whole run.
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
-import pytest
 
-from custom_components.ev_v2g.links import lease
 from tests.common import wait_for
 
 from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
@@ -31,11 +29,9 @@ async def test_a_slow_cut_lands_before_the_raise(hass: HomeAssistant, site: Site
 
 
 async def test_a_frozen_station_keeps_its_budget_until_its_lease_ends(
-    hass: HomeAssistant, site: Site, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, site: Site, short_lease: None
 ) -> None:
     """B freezes at 10 A and misses its cut to 6 A: A is raised only once B cannot hold 10 A."""
-    monkeypatch.setattr(lease, "SETPOINT_LEASE", 8)
-    monkeypatch.setattr(lease, "SETPOINT_REFRESH_MARGIN", 3)
     a, b = site.station("A"), site.station("B")
     await start_session(hass, "A", "ann")
     await start_session(hass, "B", "ben")

@@ -16,15 +16,13 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-import pytest
 
 from custom_components.ev_v2g.const import SUBENTRY_RESIDENT, SUBENTRY_STATION
-from custom_components.ev_v2g.links import lease
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 from tests.common import call, wait_for
 from tests.conftest import station_subentry
 
-from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
+from .conftest import LIMIT_A, Site, applied_a, both_at_10_a, peak_import_a, start_session
 
 
 @contextmanager
@@ -67,9 +65,7 @@ async def test_a_station_added_joins_the_running_site(hass: HomeAssistant, site:
     stations ever holding more.
     """
     a, b = site.station("A"), site.station("B")
-    await start_session(hass, "A", "ann")
-    await start_session(hass, "B", "ben")
-    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    await both_at_10_a(hass, site)
     same = _same_runtime(site)
     car = SimulatedStation(station_id="sim-c", max_age=1, tick=0.05, ramp_a_per_s=400)
     car.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
@@ -112,9 +108,7 @@ async def test_a_station_removed_ends_its_session_and_its_observations(
     which never blinks, takes the whole supply.
     """
     a, b = site.station("A"), site.station("B")
-    await start_session(hass, "A", "ann")
-    await start_session(hass, "B", "ben")
-    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    await both_at_10_a(hass, site)
     ended: list[Event] = []
     hass.bus.async_listen("ev_v2g_session_ended", ended.append)
     same = _same_runtime(site)
@@ -150,9 +144,7 @@ async def test_a_station_changed_keeps_its_session(hass: HomeAssistant, site: Si
     The same session goes on at 8 A, A takes the rest, and A never blinks.
     """
     a, b = site.station("A"), site.station("B")
-    await start_session(hass, "A", "ann")
-    await start_session(hass, "B", "ben")
-    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    await both_at_10_a(hass, site)
     hub = site.entry.runtime_data.hub
     bay_b = _subentry(site, "Bay B")
     session = hub.station(bay_b.subentry_id).session
@@ -239,15 +231,11 @@ async def test_station_types_are_what_the_site_links(hass: HomeAssistant, site: 
 
 
 async def test_a_station_removed_unanswered_keeps_its_share_until_its_lease_ends(
-    hass: HomeAssistant, site: Site, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, site: Site, short_lease: None
 ) -> None:
     """Bay B frozen at 10 A, then removed: A stays at 10 A until B's lease has run out."""
-    monkeypatch.setattr(lease, "SETPOINT_LEASE", 8)
-    monkeypatch.setattr(lease, "SETPOINT_REFRESH_MARGIN", 3)
     a, b = site.station("A"), site.station("B")
-    await start_session(hass, "A", "ann")
-    await start_session(hass, "B", "ben")
-    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    await both_at_10_a(hass, site)
     await site.b.freeze()
     hass.config_entries.async_remove_subentry(site.entry, _subentry(site, "Bay B").subentry_id)
     await hass.async_block_till_done()

@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from custom_components.ev_v2g.links import lease
 from tests.common import set_manual, wait_for
 
 from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
@@ -40,11 +39,9 @@ async def test_a_manual_raise_waits_for_the_cut(hass: HomeAssistant, site: Site)
 
 
 async def test_a_manual_raise_is_held_while_a_cut_is_unanswered(
-    hass: HomeAssistant, site: Site, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, site: Site, short_lease: None
 ) -> None:
     """A frozen at 20 A: B keeps its current, the user is told why; B follows once A's lease ends."""
-    monkeypatch.setattr(lease, "SETPOINT_LEASE", 8)
-    monkeypatch.setattr(lease, "SETPOINT_REFRESH_MARGIN", 3)
     a, b = site.station("A"), site.station("B")
     await start_session(hass, "A", "ann")
     await wait_for(hass, lambda: applied_a(a) == LIMIT_A, what="A alone at 20 A")

@@ -13,15 +13,13 @@ from homeassistant.helpers import device_registry as dr
 
 from tests.common import call, wait_for
 
-from .conftest import LIMIT_A, Site, applied_a, peak_import_a, start_session
+from .conftest import LIMIT_A, Site, applied_a, both_at_10_a, peak_import_a, start_session
 
 
 async def test_a_reload_leaves_one_observation_each(hass: HomeAssistant, site: Site) -> None:
     """The user reloads the site mid-session: old observations go, the sessions' limit holds."""
     a, b = site.station("A"), site.station("B")
-    await start_session(hass, "A", "ann")
-    await start_session(hass, "B", "ben")
-    await wait_for(hass, lambda: applied_a(a) == applied_a(b) == 10, what="10 A each")
+    await both_at_10_a(hass, site)
     assert set(site.a.observers().values()) == {1}
     runtime = site.entry.runtime_data
     assert await hass.config_entries.async_reload(site.entry.entry_id)
