@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from bench.machine import machine_facts
 from custom_components.ev_v2g.core import ledger_schema
-from custom_components.ev_v2g.core.billing import CostSplit, SharedCosts, build_statement
+from custom_components.ev_v2g.core.billing import build_statement
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import (
     Assignment,
@@ -39,6 +39,7 @@ from custom_components.ev_v2g.core.records import (
     Session,
     SessionClosed,
 )
+from custom_components.ev_v2g.core.shared_costs import CostSplit, SharedCosts
 
 START = datetime(2019, 1, 20, tzinfo=UTC).timestamp()
 STATIONS = ("bay-1", "bay-2", "bay-3")

@@ -104,7 +104,7 @@ async def call(
         data,
         blocking=True,
         context=context,
-        return_response=service == "get_statement",
+        return_response=service in ("get_statement", "close_period"),
     )
 
 

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ev_v2g.const import DOMAIN
+from custom_components.ev_v2g.core import ledger_schema
 from hardware.station_sim import StationServer
 
 from .common import state_of, wait_for
@@ -60,7 +61,11 @@ async def test_diagnostics_show_the_ledger_and_hide_its_url(
     await wait_for(hass, lambda: state_of(hass, "binary_sensor.bay_1_connectivity") == STATE_ON)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     ledger = diagnostics["ledger"]
-    assert (ledger["schema_version"], ledger["failures"], ledger["last_error"]) == (3, 0, None)
+    assert (ledger["schema_version"], ledger["failures"], ledger["last_error"]) == (
+        ledger_schema.SCHEMA_VERSION,
+        0,
+        None,
+    )
     assert ledger["queued_records"] == len(entry.runtime_data.book.writer.queue)
     assert diagnostics["site"]["options"]["ledger_url"] == "**REDACTED**"
     assert "private-ledger" not in json.dumps(diagnostics)

@@ -291,7 +291,9 @@ async def test_statement_json_and_csv(
     raw = await hass.async_add_executor_job(_read_bytes, written["csv_path"])
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for spreadsheet programs
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("site,period_start,period_end,currency,resident_id,")
+    assert text.splitlines()[0].startswith(
+        "site,period_start,period_end,currency,closed,resident_id,"
+    )
     assert "Garage" in text
     assert ",ann,Ann," in text
 

@@ -11,15 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.ev_v2g.core.billing import (
-    CSV_COLUMNS,
-    CostSplit,
-    ResidentLine,
-    SharedCosts,
-    Statement,
-    build_statement,
-    to_cents,
-)
+from custom_components.ev_v2g.core.billing import ResidentLine, Statement, build_statement
 from custom_components.ev_v2g.core.period import (
     PeriodError,
     PeriodReason,
@@ -27,6 +19,8 @@ from custom_components.ev_v2g.core.period import (
     parse_period,
 )
 from custom_components.ev_v2g.core.records import Usage
+from custom_components.ev_v2g.core.shared_costs import CostSplit, SharedCosts, to_cents
+from custom_components.ev_v2g.core.statement_csv import CSV_COLUMNS, statement_csv
 
 ROME = ZoneInfo("Europe/Rome")
 START, END = datetime(2026, 11, 1, tzinfo=ROME), datetime(2026, 12, 1, tzinfo=ROME)
@@ -328,9 +322,13 @@ def test_as_dict_is_json_ready() -> None:
         "cost": 0.3,
         "credit": 0.02,
         "shared": 3.34,
+        "adjustment": 0.0,
         "net": 3.62,
         "sessions": 1,
+        "session_list": [],
+        "bands": [],
     }
+    assert (data["closed"], data["closed_at"], data["adjustments"]) == (False, None, [])
     assert data["unassigned"]["resident"] is None
     assert data["unassigned"]["import_kwh"] == 0.25
     assert data["totals"] == {
@@ -339,6 +337,7 @@ def test_as_dict_is_json_ready() -> None:
         "cost": 0.38,
         "credit": 0.02,
         "shared": 10.0,
+        "adjustment": 0.0,
         "net": 10.36,
         "sessions": 2,
     }
@@ -354,16 +353,16 @@ def test_csv_reads_back() -> None:
         residents={"r1": "Rossi, Anna", "r2": 'Bruno "B"'},
         shared=SharedCosts(1.0),
     )
-    text = result.to_csv("Via Roma 3")
+    text = statement_csv(result, "Via Roma 3")
     assert '"Rossi, Anna"' in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == list(CSV_COLUMNS)
-    head = ["Via Roma 3", START.isoformat(), END.isoformat(), "EUR"]
+    head = ["Via Roma 3", START.isoformat(), END.isoformat(), "EUR", ""]
     assert rows[1:] == [
-        [*head, "r2", 'Bruno "B"', "0.000", "0.000", "0.00", "0.00", "0.50", "0.50", "0"],
-        [*head, "r1", "Rossi, Anna", "1.000", "0.100", "0.30", "0.02", "0.50", "0.78", "1"],
-        [*head, "", "unassigned", "0.250", "0.000", "0.08", "0.00", "0.00", "0.08", "1"],
-        [*head, "", "total", "1.250", "0.100", "0.38", "0.02", "1.00", "1.36", "2"],
+        [*head, "r2", 'Bruno "B"', "0.000", "0.000", "0.00", "0.00", "0.50", "0.00", "0.50", "0"],
+        [*head, "r1", "Rossi, Anna", "1.000", "0.100", "0.30", "0.02", "0.50", "0.00", "0.78", "1"],
+        [*head, "", "unassigned", "0.250", "0.000", "0.08", "0.00", "0.00", "0.00", "0.08", "1"],
+        [*head, "", "total", "1.250", "0.100", "0.38", "0.02", "1.00", "0.00", "1.36", "2"],
     ]
 
 
@@ -373,9 +372,9 @@ def test_csv_reads_back() -> None:
 def test_csv_cells_never_run_as_formulas(name: str) -> None:
     """A name a spreadsheet would run as a formula is written as text (a quote first)."""
     result = statement([usage("r1", 1_000)], residents={"r1": name}, shared=SharedCosts())
-    rows = list(csv.reader(io.StringIO(result.to_csv("=site"))))
+    rows = list(csv.reader(io.StringIO(statement_csv(result, "=site"))))
     assert rows[1][0] == "'=site"
-    assert rows[1][5] == f"'{name}"
+    assert rows[1][6] == f"'{name}"
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 

@@ -1,62 +1,26 @@
 """Statements: each resident's energy, cost, V2G credit and share of the building's costs.
 
 Built from the ledger's `Usage` for a period; the residents' lines plus `unassigned` add up to what
-the stations metered (DESIGN.md section 8). Exported as JSON-ready data and as CSV.
+the stations metered (DESIGN.md section 8). Each line lists the resident's sessions and tariff
+bands, and the adjustments of closed periods billed with it. Exported as JSON-ready data here,
+as CSV by `statement_csv`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from fractions import Fraction
-import io
 import math
 from typing import Any
 
 from .records import Usage
+from .shared_costs import SharedCosts, shared_cents, to_cents
+from .statement_parts import Adjustment, Band, SessionLine, kwh
 
 UNASSIGNED = "unassigned"
 TOTAL = "total"
-CSV_COLUMNS = (
-    "site",
-    "period_start",
-    "period_end",
-    "currency",
-    "resident_id",
-    "resident",
-    "import_kwh",
-    "export_kwh",
-    "cost",
-    "credit",
-    "shared",
-    "net",
-    "sessions",
-)
-
-
-def to_cents(amount: float) -> int:
-    """Money in whole cents, halves away from zero as on a bill (repr avoids binary artefacts)."""
-    return int(Decimal(repr(amount)).scaleb(2).to_integral_value(ROUND_HALF_UP))
-
-
-class CostSplit(StrEnum):
-    """How the building's shared costs are divided among residents."""
-
-    EQUAL = "equal"
-    ENERGY = "energy"
-    """In proportion to each resident's imported energy (equally if nobody imported)."""
-
-
-@dataclass(frozen=True)
-class SharedCosts:
-    """The building's costs for the period: the chargers' maintenance, the connection's power fee."""
-
-    amount: float = 0.0
-    split: CostSplit = CostSplit.EQUAL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,21 +37,28 @@ class ResidentLine:
     """Σ exported kWh * credit rate in force (V2G)."""
     shared: float = 0.0
     sessions: int = 0
+    adjustment: float = 0.0
+    """What the adjustments of closed periods add to this bill (money)."""
+    session_list: tuple[SessionLine, ...] = ()
+    """The sessions' part in the period, in start order."""
+    bands: tuple[Band, ...] = ()
+    """Energy imported at each price, cheapest first."""
 
     @property
     def import_kwh(self) -> float:
         """Imported energy as shown, to the Wh."""
-        return round(self.import_wh / 1000, 3) + 0.0
+        return kwh(self.import_wh)
 
     @property
     def export_kwh(self) -> float:
         """Exported energy as shown, to the Wh."""
-        return round(self.export_wh / 1000, 3) + 0.0
+        return kwh(self.export_wh)
 
     @property
     def net(self) -> float:
-        """What the resident owes: cost + shared - credit, summed in cents so it adds up."""
-        return (to_cents(self.cost) + to_cents(self.shared) - to_cents(self.credit)) / 100
+        """What the resident owes: cost + shared - credit + adjustment, summed in cents."""
+        parts = (self.cost, self.shared, -self.credit, self.adjustment)
+        return sum(to_cents(part) for part in parts) / 100
 
     def figures(self) -> dict[str, float | int]:
         """The line's numbers as shown."""
@@ -97,25 +68,20 @@ class ResidentLine:
             "cost": self.cost,
             "credit": self.credit,
             "shared": self.shared,
+            "adjustment": self.adjustment,
             "net": self.net,
             "sessions": self.sessions,
         }
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: the resident's key and name, then the figures."""
-        return {"resident": self.resident, "name": self.name, **self.figures()}
-
-    def csv_row(self) -> list[str]:
-        """The line's own CSV cells: the resident's id and name, then the figures."""
-        money = (self.cost, self.credit, self.shared, self.net)
-        return [
-            safe_cell(self.resident or ""),
-            safe_cell(self.name),
-            f"{self.import_kwh:.3f}",
-            f"{self.export_kwh:.3f}",
-            *(f"{value:.2f}" for value in money),
-            str(self.sessions),
-        ]
+    def as_dict(self, zone: Any = None) -> dict[str, Any]:
+        """JSON-ready: the resident's key and name, the figures, the sessions and the bands."""
+        return {
+            "resident": self.resident,
+            "name": self.name,
+            **self.figures(),
+            "session_list": [line.as_dict(zone) for line in self.session_list],
+            "bands": [band.as_dict() for band in self.bands],
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,16 +97,22 @@ class Statement:
     metered_import_wh: float
     metered_export_wh: float
     """What the stations' own registers moved by in the period (DESIGN.md section 8)."""
+    shared_costs: SharedCosts = field(default_factory=SharedCosts)
+    """The shared costs it was built with (a closed period's adjustments keep them)."""
+    adjustments: tuple[Adjustment, ...] = ()
+    """Corrections of closed periods billed with this one."""
+    closed_at: datetime | None = None
+    """When the period was closed: the statement is then kept as issued."""
 
     @property
     def metered_import_kwh(self) -> float:
         """Every kWh the stations imported in the period, as shown."""
-        return round(self.metered_import_wh / 1000, 3) + 0.0
+        return kwh(self.metered_import_wh)
 
     @property
     def metered_export_kwh(self) -> float:
         """Every kWh the stations exported in the period, as shown."""
-        return round(self.metered_export_wh / 1000, 3) + 0.0
+        return kwh(self.metered_export_wh)
 
     @property
     def shared_total(self) -> float:
@@ -160,6 +132,7 @@ class Statement:
             credit=sum(to_cents(line.credit) for line in lines) / 100,
             shared=self.shared_total,
             sessions=sum(line.sessions for line in lines),
+            adjustment=sum(to_cents(line.adjustment) for line in lines) / 100,
         )
 
     @property
@@ -172,46 +145,33 @@ class Statement:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data for a Home Assistant service response."""
+        zone = self.start.tzinfo
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "currency": self.currency,
-            "residents": [line.as_dict() for line in self.residents],
-            "unassigned": self.unassigned.as_dict(),
+            "closed": self.closed_at is not None,
+            "closed_at": None if self.closed_at is None else self.closed_at.isoformat(),
+            "residents": [line.as_dict(zone) for line in self.residents],
+            "unassigned": self.unassigned.as_dict(zone),
+            "adjustments": [adjustment.as_dict() for adjustment in self.adjustments],
             "totals": self.total.figures(),
             "balanced": self.balanced,
         }
-
-    def to_csv(self, site: str = "") -> str:
-        """A header, a row per resident, then `unassigned` and `total`.
-
-        Every row names the site, the period and the currency, so rows pasted together from
-        several statements still say what they are. Text cells that a spreadsheet would run as
-        a formula are neutralised. Write it as UTF-8 with a BOM (`CSV_ENCODING`).
-        """
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        head = [safe_cell(site), self.start.isoformat(), self.end.isoformat(), self.currency]
-        for line in (*self.residents, self.unassigned, self.total):
-            writer.writerow([*head, *line.csv_row()])
-        return out.getvalue()
-
-
-CSV_ENCODING = "utf-8-sig"
-"""UTF-8 with a byte-order mark: how spreadsheet programs know the names are not Latin-1."""
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(text: str) -> str:
-    """A text cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def _same_energy(lines_wh: float, metered_wh: float) -> bool:
     """Equal but for float summation error (a mWh, far below the Wh shown)."""
     return math.isclose(lines_wh, metered_wh, rel_tol=1e-9, abs_tol=1e-3)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details:
+    """What a statement lists below the lines, each part naming its resident."""
+
+    sessions: Iterable[SessionLine] = ()
+    bands: Iterable[Band] = ()
+    adjustments: Iterable[Adjustment] = ()
 
 
 def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in reading order
@@ -223,6 +183,7 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
     currency: str,
     metered: tuple[float, float] | None = None,
     presence: Mapping[str, float] | None = None,
+    details: Details | None = None,
 ) -> Statement:
     """The statement for [start, end) from the ledger's usage, whatever its order.
 
@@ -235,27 +196,34 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
     without any residency on record, equally among the configured residents.
     Shared costs go equally to the configured residents (to every resident line if none is
     configured) or by energy to every resident who imported; with no resident line, to nobody.
+    `details` are listed on the line of their resident; an adjustment adds to its bill.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("a statement's period needs time-zone-aware bounds")
     if end <= start:
         raise ValueError("a statement's period must end after it starts")
+    details = details or Details()
     by_resident: dict[str | None, list[Usage]] = {}
     for usage in usages:
         by_resident.setdefault(usage.resident, []).append(usage)
     every = [usage for group in by_resident.values() for usage in group]
+    parts = _Parts(details)
     present = {key: seconds for key, seconds in (presence or {}).items() if seconds > 0}
-    keys = sorted(set(residents) | set(present) | {key for key in by_resident if key is not None})
+    keys = sorted(
+        set(residents)
+        | set(present)
+        | {key for key in [*by_resident, *parts.adjustments] if key is not None}
+    )
     imported = {key: math.fsum(u.import_wh for u in by_resident.get(key, ())) for key in keys}
     if present:
         equal = {key: Fraction(seconds) for key, seconds in present.items()}
     else:
         equal = dict.fromkeys(sorted(residents) or keys, Fraction(1))
-    shares = _shared_cents(shared, equal, imported)
+    shares = shared_cents(shared, equal, imported)
     lines = [
-        _line(
+        parts.line(
             key,
-            _name(key, residents, by_resident.get(key, [])),
+            _name(key, residents, by_resident.get(key, []), parts.adjustments.get(key, [])),
             by_resident.get(key, []),
             shares.get(key, 0),
         )
@@ -267,62 +235,64 @@ def build_statement(  # noqa: PLR0917 - the period, the usage and the site, in r
         end=end,
         currency=currency,
         residents=tuple(lines),
-        unassigned=_line(None, UNASSIGNED, by_resident.get(None, []), 0),
+        unassigned=parts.line(None, UNASSIGNED, by_resident.get(None, []), 0),
         metered_import_wh=math.fsum(usage.import_wh for usage in every)
         if metered is None
         else metered[0],
         metered_export_wh=math.fsum(usage.export_wh for usage in every)
         if metered is None
         else metered[1],
+        shared_costs=shared,
+        adjustments=tuple(
+            sorted(
+                (a for group in parts.adjustments.values() for a in group),
+                key=lambda a: (a.period_start, a.name.casefold(), a.resident or ""),
+            )
+        ),
     )
 
 
-def _name(key: str, residents: Mapping[str, str], usages: list[Usage]) -> str:
+def _name(
+    key: str, residents: Mapping[str, str], usages: list[Usage], adjusted: list[Adjustment]
+) -> str:
     """The configured name, else the first recorded name in alphabetical order, else the key."""
     if key in residents:
         return residents[key]
-    return min((u.resident_name for u in usages if u.resident_name), default=key)
+    recorded = [u.resident_name for u in usages if u.resident_name]
+    return min([*recorded, *(a.name for a in adjusted)], default=key)
 
 
-def _line(key: str | None, name: str, usages: list[Usage], shared_cents: int) -> ResidentLine:
-    """A resident's usage summed; fsum keeps the sums independent of the usage order."""
-    return ResidentLine(
-        resident=key,
-        name=name,
-        import_wh=math.fsum(u.import_wh for u in usages),
-        export_wh=math.fsum(u.export_wh for u in usages),
-        cost=to_cents(math.fsum(u.cost for u in usages)) / 100,
-        credit=to_cents(math.fsum(u.credit for u in usages)) / 100,
-        shared=shared_cents / 100,
-        sessions=sum(u.sessions for u in usages),
-    )
+class _Parts:
+    """The details grouped by resident, and the lines built with them."""
 
+    def __init__(self, details: Details) -> None:
+        self.sessions: dict[str | None, list[SessionLine]] = {}
+        self.bands: dict[str | None, list[Band]] = {}
+        self.adjustments: dict[str | None, list[Adjustment]] = {}
+        for session in details.sessions:
+            self.sessions.setdefault(session.resident, []).append(session)
+        for band in details.bands:
+            self.bands.setdefault(band.resident, []).append(band)
+        for adjustment in details.adjustments:
+            self.adjustments.setdefault(adjustment.resident, []).append(adjustment)
 
-def _shared_cents(
-    shared: SharedCosts, equal: Mapping[str, Fraction], imported: Mapping[str, float]
-) -> dict[str, int]:
-    """Each resident's share of the shared costs, in cents adding up to the amount exactly.
-
-    `equal` weighs the residents for an equal split (by the time each lived here).
-    """
-    cents = to_cents(shared.amount)
-    if shared.split is CostSplit.ENERGY:
-        weights = {key: Fraction(wh) for key, wh in imported.items() if wh > 0}
-        if weights:
-            return _largest_remainder(cents, weights)
-    return _largest_remainder(cents, equal)
-
-
-def _largest_remainder(cents: int, weights: Mapping[str, Fraction]) -> dict[str, int]:
-    """Whole cents in proportion to the weights; the cents left go to the largest remainders."""
-    if not weights:
-        return {}
-    total = sum(weights.values(), Fraction(0))
-    quotas = {key: abs(cents) * weight / total for key, weight in weights.items()}
-    shares = {key: math.floor(quota) for key, quota in quotas.items()}
-    left = abs(cents) - sum(shares.values())
-    # Ties go to the smaller key, so the same inputs always give the same cents.
-    for key in sorted(quotas, key=lambda key: (shares[key] - quotas[key], key))[:left]:
-        shares[key] += 1
-    sign = -1 if cents < 0 else 1
-    return {key: sign * share for key, share in shares.items()}
+    def line(
+        self, key: str | None, name: str, usages: list[Usage], shared_cents: int
+    ) -> ResidentLine:
+        """A resident's usage summed; fsum keeps the sums independent of the usage order."""
+        adjustments = self.adjustments.get(key, [])
+        return ResidentLine(
+            resident=key,
+            name=name,
+            import_wh=math.fsum(u.import_wh for u in usages),
+            export_wh=math.fsum(u.export_wh for u in usages),
+            cost=to_cents(math.fsum(u.cost for u in usages)) / 100,
+            credit=to_cents(math.fsum(u.credit for u in usages)) / 100,
+            shared=shared_cents / 100,
+            sessions=sum(u.sessions for u in usages),
+            adjustment=sum(to_cents(a.amount) for a in adjustments) / 100,
+            session_list=tuple(
+                sorted(self.sessions.get(key, []), key=lambda s: (s.started_at, s.session))
+            ),
+            bands=tuple(sorted(self.bands.get(key, []), key=lambda band: band.price)),
+        )

@@ -5,7 +5,7 @@ Synchronous on purpose: Home Assistant calls it from an executor thread, never o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 import contextlib
 from dataclasses import dataclass
 import sqlite3
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from .ledger_details import ClosedPeriod, bands, close_period, closed, session_lines
 from .ledger_queries import (
     load_last_readings,
     presence,
@@ -28,6 +29,7 @@ from .ledger_queries import (
 from .ledger_rows import apply, insert_readings, reading_row
 from .ledger_schema import SCHEMA_VERSION, audit, migrate, sessions
 from .records import AuditEntry, LedgerRecord, Reading, Session, Usage
+from .statement_parts import Band, SessionLine
 
 # Execution option naming the SQLite BEGIN flavour (IMMEDIATE for writes: no lock upgrade later).
 SQLITE_BEGIN = "ev_v2g_sqlite_begin"
@@ -179,21 +181,33 @@ class Ledger:
 
     def presence(self, start: float, end: float) -> dict[str, tuple[float, str]]:
         """Seconds each resident lived here within [start, end), and the name they had."""
-        engine = self._require_engine()
-        with _database_errors(), engine.connect() as connection:
-            return presence(connection, start, end)
+        return self._read(presence, start, end)
 
     def residents_on_record(self) -> dict[str, bool]:
         """Every resident with a residency, and whether it is still open."""
-        engine = self._require_engine()
-        with _database_errors(), engine.connect() as connection:
-            return residents_on_record(connection)
+        return self._read(residents_on_record)
 
     def register_change(self, start: float, end: float) -> tuple[float, float]:
         """What the stations' registers moved by in [start, end): (import, export) Wh."""
-        engine = self._require_engine()
-        with _database_errors(), engine.connect() as connection:
-            return register_change(connection, start, end)
+        return self._read(register_change, start, end)
+
+    def session_lines(self, start: float, end: float) -> list[SessionLine]:
+        """Every session's part in [start, end) (its station is the station's key)."""
+        return self._read(session_lines, start, end)
+
+    def bands(self, start: float, end: float) -> list[Band]:
+        """Each resident's energy imported in [start, end) at each price."""
+        return self._read(bands, start, end)
+
+    def closed_periods(self) -> list[ClosedPeriod]:
+        """Every closed period with its statement as issued, in time order."""
+        return self._read(closed)
+
+    def close_period(self, period: ClosedPeriod) -> None:
+        """Keep a period's statement as issued; PeriodClosedError if it is closed already."""
+        engine = self._require_engine().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        with _database_errors(), engine.begin() as connection:
+            close_period(connection, period)
 
     def usage(self, start: float, end: float) -> list[Usage]:
         """Energy, cost and credit of readings with start <= at < end, per resident and station.
@@ -237,6 +251,12 @@ class Ledger:
         if self._engine is None:
             raise LedgerError("the ledger is not open")
         return self._engine
+
+    def _read[T](self, query: Callable[..., T], *args: Any) -> T:
+        """Run one read-only query function on a connection of its own."""
+        engine = self._require_engine()
+        with _database_errors(), engine.connect() as connection:
+            return query(connection, *args)
 
     def _rows(self, query: sa.Select[Any]) -> list[sa.Row[Any]]:
         """Run one read-only query."""

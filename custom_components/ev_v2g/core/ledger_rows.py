@@ -159,6 +159,8 @@ def assign_session(connection: sa.Connection, assignment: Assignment) -> bool:
     ).first()
     if found is None:
         return False
+    if _audited(connection, "session_assigned", assignment.session, assignment.at):
+        return True  # a retried batch: already moved, and audited once
     connection.execute(
         sa.update(sessions)
         .where(sessions.c.id == assignment.session)
@@ -178,8 +180,24 @@ def assign_session(connection: sa.Connection, assignment: Assignment) -> bool:
     return True
 
 
+def _audited(connection: sa.Connection, action: str, session: str | None, at: float) -> bool:
+    """Whether the audit trail already holds this action on this session at this time."""
+    return (
+        connection.execute(
+            sa.select(audit.c.id).where(
+                audit.c.action == action,
+                audit.c.at == at,
+                audit.c.session_id.is_(None) if session is None else audit.c.session_id == session,
+            )
+        ).first()
+        is not None
+    )
+
+
 def insert_audit(connection: sa.Connection, entry: AuditEntry) -> None:
-    """Insert one audit entry as is."""
+    """Insert one audit entry, once: a retried batch finds it there and adds nothing."""
+    if _audited(connection, entry.action, entry.session, entry.at):
+        return
     connection.execute(
         sa.insert(audit).values(
             **fitted(

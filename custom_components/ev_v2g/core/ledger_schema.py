@@ -88,6 +88,17 @@ residency = sa.Table(
     sa.Column("until", sa.Double),
 )
 
+# Version 4: the statements of closed periods, kept as issued.
+closed_periods = sa.Table(
+    f"{PREFIX}closed_periods",
+    metadata,
+    sa.Column("period_start", sa.Double, primary_key=True),
+    sa.Column("period_end", sa.Double, nullable=False),
+    sa.Column("closed_at", sa.Double, nullable=False),
+    sa.Column("user_id", sa.String(64)),
+    sa.Column("statement", sa.Text, nullable=False),
+)
+
 V2_INDEXES = (
     (f"{PREFIX}readings_at", readings.name, "at"),
     (f"{PREFIX}readings_session", readings.name, "session_id"),
@@ -120,10 +131,16 @@ def add_residency(connection: sa.Connection) -> None:
     residency.create(connection)
 
 
+def add_closed_periods(connection: sa.Connection) -> None:
+    """Version 3 -> 4: closed periods, their statements as issued."""
+    closed_periods.create(connection)
+
+
 MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
     create_v1,
     add_audit_and_indexes,
     add_residency,
+    add_closed_periods,
 )
 """Step n takes the schema from version n to n + 1, each in its own transaction."""
 

@@ -51,8 +51,8 @@ from ..const import (
     TARIFF_TIME_OF_USE,
 )
 from ..core.allocation import Policy
-from ..core.billing import CostSplit
 from ..core.ledger import Ledger, LedgerError
+from ..core.shared_costs import CostSplit
 from ..core.tariff import TariffError, TimeOfUse
 from .ocpp_options import OCPP_SCHEMA, check_address, check_tls, tidy_tags
 from .selectors import amperes, whole

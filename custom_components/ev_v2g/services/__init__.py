@@ -6,6 +6,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .demand_response import async_setup_demand_response_services
 from .sessions import async_setup_session_services
+from .statements import async_setup_statement_services
 
 
 @callback
@@ -13,3 +14,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration; each names the site it acts on."""
     async_setup_demand_response_services(hass)
     async_setup_session_services(hass)
+    async_setup_statement_services(hass)

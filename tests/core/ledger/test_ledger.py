@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 import json
 
 import pytest
 import sqlalchemy as sa
 
-from custom_components.ev_v2g.core.billing import SharedCosts, build_statement
+from custom_components.ev_v2g.core.billing import build_statement
 from custom_components.ev_v2g.core.ledger import (
     Ledger,
     LedgerError,
@@ -16,6 +17,7 @@ from custom_components.ev_v2g.core.ledger import (
     UnknownSessionError,
     WriteResult,
 )
+from custom_components.ev_v2g.core.ledger_details import ClosedPeriod, PeriodClosedError
 from custom_components.ev_v2g.core.ledger_schema import readings
 from custom_components.ev_v2g.core.records import (
     Assignment,
@@ -25,6 +27,7 @@ from custom_components.ev_v2g.core.records import (
     SessionClosed,
     Usage,
 )
+from custom_components.ev_v2g.core.shared_costs import SharedCosts
 
 from .build import reading, session
 
@@ -276,6 +279,22 @@ def test_audit_entries_and_order(ledger: Ledger) -> None:
     assert ledger.audit("s1") == []
 
 
+def test_a_retried_batch_audits_once(ledger: Ledger) -> None:
+    """A batch written again (its commit was in doubt) adds no second audit row."""
+    entry = AuditEntry(at=10.0, action="site_started")
+    move = Assignment(session="s1", resident="bob", resident_name="Bob", at=3000.0)
+    batch = [session("s1", resident=None), entry, move]
+    ledger.write(batch)
+    ledger.write(batch)
+    actions = [(row.action, row.at) for row in ledger.audit()]
+    assert actions == [
+        ("site_started", 10.0),
+        ("session_started", 1000.0),
+        ("session_assigned", 3000.0),
+    ]
+    assert json.loads(ledger.audit("s1")[-1].detail) == {"from": None, "to": "bob"}
+
+
 def test_last_readings_survive_a_restart(ledger_url: str) -> None:
     """Reopened, the ledger resumes each station's meter and still drops replays."""
     first = Ledger(ledger_url)
@@ -421,3 +440,47 @@ def test_residency_is_kept_and_gives_each_residents_presence(ledger: Ledger) -> 
     assert ledger.residents_on_record() == {"ann": False, "bob": True}
     ledger.write([Residency(resident="ann", name="Ann", at=2500.0)])  # back again
     assert ledger.presence(2000.0, 3000.0) == {"bob": (1000.0, "Bob"), "ann": (500.0, "Ann")}
+
+
+def test_a_period_closes_once_with_its_statement(ledger_url: str) -> None:
+    """A closed period keeps its statement text, survives a reopen, and cannot close again."""
+    ledger = Ledger(ledger_url)
+    ledger.open()
+    period = ClosedPeriod(start=0.0, end=100.0, closed_at=200.0, user_id="u", statement='{"é": 1}')
+    ledger.close_period(period)
+    with pytest.raises(PeriodClosedError):
+        ledger.close_period(replace(period, closed_at=300.0, statement="{}"))
+    ledger.close()
+    ledger.open()
+    try:
+        assert ledger.closed_periods() == [period]
+        assert [(entry.action, entry.user_id) for entry in ledger.audit()] == [
+            ("period_closed", "u")
+        ]
+    finally:
+        ledger.close()
+
+
+def test_session_lines_and_bands(ledger: Ledger) -> None:
+    """Each session's part inside the period, and the energy at each price, per resident."""
+    ledger.write(
+        [
+            session("s1"),
+            reading(1000.0, 0.0),
+            reading(1060.0, 400.0, price=0.2),
+            reading(1120.0, 1000.0, price=0.5),
+            reading(5000.0, 1300.0, price=0.5),  # after the period
+            reading(1030.0, 0.0, station="st2", session_id=None),
+            reading(1090.0, 100.0, station="st2", session_id=None, price=0.2),
+        ]
+    )
+    [line] = ledger.session_lines(0.0, 2000.0)
+    assert (line.session, line.resident, line.station, line.import_wh) == (
+        "s1",
+        "ann",
+        "st1",
+        1000.0,
+    )
+    assert line.cost == pytest.approx(0.4 * 0.2 + 0.6 * 0.5)
+    bands = {(band.resident, band.price): band.import_wh for band in ledger.bands(0.0, 2000.0)}
+    assert bands == {("ann", 0.2): 400.0, ("ann", 0.5): 600.0, (None, 0.2): 100.0}

@@ -15,9 +15,10 @@ import random
 
 from hypothesis import given, settings, strategies as st
 
-from custom_components.ev_v2g.core.billing import SharedCosts, build_statement
+from custom_components.ev_v2g.core.billing import build_statement
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Assignment, LedgerRecord, Reading, Session
+from custom_components.ev_v2g.core.shared_costs import SharedCosts
 
 from .build import session
 

@@ -14,7 +14,7 @@ from .build import reading
 
 def test_fresh_database_is_at_the_current_version(ledger: Ledger) -> None:
     """A new database gets every step, up to the code's version."""
-    assert ledger.schema_version == ledger_schema.SCHEMA_VERSION == 3
+    assert ledger.schema_version == ledger_schema.SCHEMA_VERSION == 4
 
 
 def test_version_1_is_migrated_with_its_data(ledger_url: str) -> None:
@@ -68,7 +68,7 @@ def test_version_1_is_migrated_with_its_data(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.open()
     try:
-        assert ledger.schema_version == 3
+        assert ledger.schema_version == 4
         migrated = ledger.session("s1")
         assert migrated is not None
         assert (migrated.resident, migrated.authorization.by) == ("ann", "automation")
