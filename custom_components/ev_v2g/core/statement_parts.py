@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .shared_costs import to_cents
+
 
 def kwh(wh: float) -> float:
     """Energy as a statement shows it: kWh to the Wh (and never -0.0)."""
@@ -88,7 +90,7 @@ class Adjustment:
     @property
     def amount(self) -> float:
         """What it adds to the resident's bill: cost + shared - credit, in cents."""
-        return (round(self.cost * 100) + round(self.shared * 100) - round(self.credit * 100)) / 100
+        return (to_cents(self.cost) + to_cents(self.shared) - to_cents(self.credit)) / 100
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
