@@ -19,6 +19,7 @@ from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 from tests.common import resident, wait_for
 
+pytest_plugins = ["tests.ledger_servers"]
 LOOPBACK = ["127.0.0.1", "::1", "::ffff:127.0.0.1"]
 SITE_DATA = {"supply_limit_a": 32.0, "phases": 1, "voltage_v": 230.0}
 

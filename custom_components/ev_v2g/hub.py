@@ -17,7 +17,7 @@ from .links.coap import CoapStationLink
 from .links.ocpp import OcppStationLink
 from .sharing.power_sharing import PowerSharing
 from .site_config import SiteConfig, StationSetup
-from .transport.coap.client import CoapStationClient, create_context
+from .transport.coap.client import CoapStationClient
 from .transport.errors import StationError
 
 type StationLink = CoapStationLink | OcppStationLink
@@ -64,16 +64,17 @@ class SiteHub:
 
     async def start(
         self,
+        context: aiocoap.Context,
         stations: Mapping[str, StationSetup],
         pending: Mapping[str, tuple[Session, Resident | None]] | None = None,
         central: CentralSystem | None = None,
     ) -> None:
-        """Open the site's CoAP context, link every station and start sharing.
+        """Link every station through the CoAP `context` and start sharing.
 
         `pending` are the sessions on record at each station, settled at first contact;
         `central` is the OCPP central system the site's charge points connect to.
         """
-        self._context = await create_context()
+        self._context = context
         self.central = central
         for key, setup in stations.items():
             self._link(key, setup, (pending or {}).get(key))
@@ -162,14 +163,12 @@ class SiteHub:
         link.start()
 
     async def stop(self) -> None:
-        """Stop sharing and observing, and close the context."""
+        """Stop sharing and observing (the CoAP context is not the hub's to close)."""
         await self.sharing.stop()
         for link in self.links.values():
             await link.stop()
         self.links.clear()
-        if self._context is not None:
-            await self._context.shutdown()
-            self._context = None
+        self._context = None
 
     def update_residents(self, residents: Mapping[str, Resident]) -> None:
         """Take changed residents (tags, consent, reserve, priority) in place, without a reload.

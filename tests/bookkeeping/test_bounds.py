@@ -16,8 +16,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ev_v2g.bookkeeping.bounds import BEFORE_BOUND, BoundReadings
+from custom_components.ev_v2g.bookkeeping.month_totals import this_month
 from custom_components.ev_v2g.bookkeeping.price import PriceSource
-from custom_components.ev_v2g.bookkeeping.session_book import this_month
 from custom_components.ev_v2g.const import DOMAIN
 from hardware.station_sim import StationServer
 from tests.common import call, resident, state_of, usage, wait_for

@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ev_v2g.bookkeeping import session_book
+from custom_components.ev_v2g.bookkeeping import month_totals, session_book
 from custom_components.ev_v2g.const import DOMAIN, EVENT_SESSION_ENDED, EVENT_SESSION_STARTED
 from custom_components.ev_v2g.core.ledger import Ledger
 from custom_components.ev_v2g.core.records import Session, Usage
@@ -249,6 +249,40 @@ async def test_restart_mid_session_loses_and_doubles_nothing(
     assert in_session == pytest.approx(sim_at_stop - sim_at_start, abs=0.5)
 
 
+async def test_a_station_rebooting_while_home_assistant_is_down_loses_nothing(
+    hass: HomeAssistant, site: MockConfigEntry, ann: User, station_server: StationServer
+) -> None:
+    """It reboots and counts past its old register meanwhile: its boot record says so."""
+    sim = station_server.station
+    await switch(hass, SERVICE_TURN_ON, Context(user_id=ann.id))
+    await charge_a_little(hass, site, wh=2.0)
+    await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
+    await hass.async_block_till_done()
+    await site.runtime_data.book.writer.async_flush()
+    booked_before = sum(row.import_wh for row in await usage(site))
+    total_before = next(iter(site.runtime_data.hub.stations.values())).energy_import.total_wh
+    assert await hass.config_entries.async_unload(site.entry_id)
+    await hass.async_block_till_done()
+    register_before = sim.energy_import_wh
+    await station_server.restart()
+    # Counted since its boot while nobody watched: more than its register held before.
+    sim.energy_import_wh = register_before + 3.0
+
+    assert await hass.config_entries.async_setup(site.entry_id)
+    await hass.async_block_till_done()
+    meter = next(iter(site.runtime_data.hub.stations.values())).energy_import
+    await wait_for(
+        hass,
+        lambda: meter.last_raw_wh == pytest.approx(sim.energy_import_wh, abs=0.001),
+        what="the new register read",
+    )
+    assert total_before is not None
+    assert meter.total_wh == pytest.approx(total_before + register_before + 3.0, abs=0.002)
+    await site.runtime_data.book.writer.async_flush()
+    booked = sum(row.import_wh for row in await usage(site))
+    assert booked - booked_before == pytest.approx(register_before + 3.0, abs=0.01)
+
+
 async def test_station_counter_reset_mid_session(
     hass: HomeAssistant, site: MockConfigEntry, ann: User, station_server: StationServer
 ) -> None:
@@ -363,7 +397,8 @@ async def test_a_new_month_starts_from_zero(
     sensor = "sensor.ann_energy_charged_this_month"
     assert number_of(hass, sensor) > 0
     _, end = site.runtime_data.book.month
-    monkeypatch.setattr(session_book, "this_month", lambda: (end, end + timedelta(days=30)))
+    for module in (session_book, month_totals):
+        monkeypatch.setattr(module, "this_month", lambda: (end, end + timedelta(days=30)))
     async_fire_time_changed(hass, end + timedelta(seconds=1))
     await wait_for(hass, lambda: number_of(hass, sensor) == 0.0, what="new month")
     assert hass.states.get(sensor).attributes["last_reset"] == end.isoformat()
@@ -516,7 +551,7 @@ async def test_a_resident_who_moved_out_pays_the_shared_costs_of_their_time(
         hass, "get_statement", {"config_entry_id": site.entry_id, "shared_costs": 10.0}
     )
     lines = {line["resident"]: line for line in statement["residents"]}
-    start, end = session_book.this_month()
+    start, end = month_totals.this_month()
     ben_part = (moved_out - start.timestamp()) / (end - start).total_seconds()
     assert lines["ben"]["name"] == "Ben"
     assert lines["ben"]["shared"] == pytest.approx(10.0 * ben_part / (1 + ben_part), abs=0.011)

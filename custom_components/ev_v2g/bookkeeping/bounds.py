@@ -18,12 +18,15 @@ from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, Home
 from homeassistant.helpers.event import async_track_point_in_time, async_track_state_change_event
 from homeassistant.util import dt as dt_util
 
+from ..core.period import month_bounds
 from .price import PriceSource
 
 _LOGGER = logging.getLogger(__name__)
 
 # A bound's reading is dated this much before it, so it falls in the period it closes.
 BEFORE_BOUND = 0.001
+MOST_SPREAD = 10_000
+"""Bounds a gap's energy is spread over at most (a gap of years is not split further)."""
 
 type TakeReadings = Callable[[float, float], None]
 """Read every station now, dated `at`, priced at `price`."""
@@ -86,6 +89,30 @@ class BoundReadings:
             self._reached(bound.timestamp())
 
         self._timer = async_track_point_in_time(self.hass, reached, bound)
+
+    def between(self, start: float, end: float) -> list[tuple[float, float]]:
+        """The bound readings due strictly between two readings: (at, price) of each, in order.
+
+        A station out of contact at a bound, or Home Assistant stopped then, had no reading
+        there; the next reading spreads its energy over these. A price sensor's past changes
+        are not known: only month ends and time-of-use changes count.
+        """
+        zone = dt_util.get_default_time_zone()
+        moment = dt_util.as_local(dt_util.utc_from_timestamp(start))
+        found: list[tuple[float, float]] = []
+        while len(found) < MOST_SPREAD:
+            bound = month_bounds(moment.year, moment.month, zone)[1]
+            change = None if self.price.sensor else self.price.tariff.next_change(moment)
+            if change is not None and change < bound:
+                bound = change
+            at = bound.timestamp() - BEFORE_BOUND
+            if at >= end:
+                break
+            if at > start:
+                before = dt_util.as_local(dt_util.utc_from_timestamp(bound.timestamp() - 1.0))
+                found.append((at, self.price.tariff.price_at(before)))
+            moment = dt_util.as_local(dt_util.utc_from_timestamp(bound.timestamp()))
+        return found
 
     @callback
     def _reached(self, bound: float) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+import logging
 import time
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -17,24 +18,21 @@ from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from ..const import READING_INTERVAL, SESSION_SETTLE
-from ..core.meter import allowance_wh
-from ..core.period import month_bounds
+from ..core.ledger import LedgerUnavailableError
 from ..core.records import Assignment, EndReason, Reading, Session, SessionClosed, Usage
 from ..core.resident import Resident
 from ..core.station import Station
 from .bounds import BoundReadings
+from .month_totals import MonthTotals, this_month
 from .price import PriceSource
+from .readings import reading_of, resume, spread
 from .residency import ResidencyBook
 from .totals import Totals, totals_of, usage_between
 from .writer import LedgerWriter
 
+_LOGGER = logging.getLogger(__name__)
+
 type Pending = dict[str, tuple[Session, Resident | None]]
-
-
-def this_month() -> tuple[datetime, datetime]:
-    """The current calendar month in Home Assistant's time zone."""
-    now = dt_util.now()
-    return month_bounds(now.year, now.month, dt_util.get_default_time_zone())
 
 
 class SessionBook:
@@ -54,22 +52,20 @@ class SessionBook:
         self.price = price
         self.stations = dict(stations)
         self.residents = residents
-        self.month: tuple[datetime, datetime] = this_month()
-        self.month_totals: dict[str | None, Totals] = {}
+        self.month_book = MonthTotals()
         self.sessions: dict[str, Totals] = {}
         """Totals of the open sessions, by session id."""
         self.on_session_started: Callable[[Station, Session], None] | None = None
         self.on_session_ended: Callable[[Station, Session, Totals], None] | None = None
         self._last: dict[str, Reading] = {}
-        self._listeners: dict[str | None, list[Callable[[], None]]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._followed: dict[str, CALLBACK_TYPE] = {}
         self._settling: dict[str, tuple[Session, float]] = {}
         """Sessions just ended, until when (monotonic) their station's last count is theirs."""
         self._taken_at: dict[str, float] = {}
+        """When each station's last reading was taken, on the monotonic clock."""
         self.residency = ResidencyBook(writer, lambda: self.residents)
         self._bounds = BoundReadings(hass, price, lambda: this_month()[1], self.take_readings)
-        """When each station's last reading was taken, on the monotonic clock."""
 
     async def async_load(self) -> Pending:
         """Read what the ledger has: last readings, open sessions and this month's totals.
@@ -90,20 +86,25 @@ class SessionBook:
             pending[session.station] = (session, self.residents.get(session.resident or ""))
         for key, station in self.stations.items():
             if (reading := self._last.get(key)) is not None:
-                _resume(station, reading)
+                resume(station, reading)
         return pending
 
     async def async_reload_month(self) -> None:
         """Recompute the residents' totals for the current month from the ledger."""
-        self.month = this_month()
-        usages = await self.async_usage(*self.month)
-        totals: dict[str | None, Totals] = {}
-        for usage in usages:
-            totals.setdefault(usage.resident, Totals()).add(usage)
-        self.month_totals = totals
-        for listeners in self._listeners.values():
-            for listener in list(listeners):
-                listener()
+        month = this_month()
+        self.month_book.replace(month, await self.async_usage(*month))
+
+    async def _async_new_month(self) -> None:
+        """A month began: its totals from the ledger, or from zero while it cannot be read."""
+        try:
+            await self.async_reload_month()
+        except LedgerUnavailableError as err:
+            _LOGGER.warning(
+                "%s: the new month's totals start from zero, the ledger being unavailable (%s)",
+                self.writer.site,
+                err.reason,
+            )
+            self.month_book.replace(this_month(), [])
 
     async def async_usage(self, start: datetime, end: datetime) -> list[Usage]:
         """What each resident took and gave at each station in [start, end), from the ledger.
@@ -138,7 +139,7 @@ class SessionBook:
         """Book a station added in place (or set up anew after a change): its meter goes on."""
         self.stations[key] = station
         if (reading := self._last.get(key)) is not None:
-            _resume(station, reading)
+            resume(station, reading)
         self._follow(key, station)
 
     def remove_station(self, key: str) -> None:
@@ -152,7 +153,7 @@ class SessionBook:
         @callback
         def month_ended(_: datetime) -> None:
             self.hass.async_create_background_task(
-                self.async_reload_month(), "ev_v2g new month"
+                self._async_new_month(), "ev_v2g new month"
             ).add_done_callback(lambda _: self._schedule_month_end())
 
         self._unsubscribe.append(async_track_point_in_time(self.hass, month_ended, self.month[1]))
@@ -168,13 +169,16 @@ class SessionBook:
 
     def add_listener(self, resident: str | None, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener when this resident's month totals change."""
-        listeners = self._listeners.setdefault(resident, [])
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
+        return self.month_book.add_listener(resident, listener)
+
+    @property
+    def month(self) -> tuple[datetime, datetime]:
+        """The current month's bounds."""
+        return self.month_book.month
 
     def resident_month(self, resident: str | None) -> Totals:
         """A resident's totals for the current month."""
-        return self.month_totals.get(resident) or Totals()
+        return self.month_book.of(resident)
 
     async def assign(self, assignment: Assignment, resident: Resident | None) -> None:
         """Move a session to another resident (audited); raises UnknownSessionError."""
@@ -280,58 +284,39 @@ class SessionBook:
         at: float | None = None,
         price: float | None = None,
     ) -> None:
-        imported, exported = station.energy_import.total_wh, station.energy_export.total_wh
-        if imported is None:
-            return  # nothing metered yet
         last = self._last.get(key)
-        if exported is None:
-            # An import-only meter exports 0; should an export register appear later, it
-            # counts from here, its first value a baseline, not energy.
-            exported = station.energy_export.total_wh = 0.0 if last is None else last.export_wh
         now = time.time() if at is None else at
-        if last is not None and now <= last.at:
-            # The clock stepped back: readings keep their order, so none is dropped as stale.
-            now = last.at + 0.001
-        self._taken_at[key] = time.monotonic()
-        reading = Reading(
-            station=key,
+        reading = reading_of(
+            key,
+            station,
+            session,
+            last,
             at=now,
-            session=None if session is None else session.id,
-            import_wh=imported,
-            export_wh=exported,
-            meter_import_wh=station.energy_import.last_raw_wh,
-            meter_export_wh=station.energy_export.last_raw_wh,
-            power_w=station.telemetry.power_w,
             price=self.price.price_now() if price is None else price,
             credit_rate=self.price.credit_rate,
         )
-        self._last[key] = reading
+        if reading is None:
+            return  # nothing metered yet
+        self._taken_at[key] = time.monotonic()
+        if last is not None:
+            # Bounds passed while the station was out of contact (or Home Assistant stopped):
+            # what it counted meanwhile is spread evenly over them, each part in its period.
+            for bound_at, bound_price in self._bounds.between(last.at, reading.at):
+                self._book(session, spread(last, reading, bound_at, bound_price))
+        self._book(session, reading)
+
+    def _book(self, session: Session | None, reading: Reading) -> None:
+        """Queue a reading and count what it adds to the month's and the session's totals."""
+        last = self._last.get(reading.station)
+        self._last[reading.station] = reading
         self.writer.add(reading)
         if last is None:
             return
         usage = usage_between(reading, last, session)
-        if datetime.fromtimestamp(reading.at, dt_util.get_default_time_zone()) >= self.month[1]:
-            self.month = this_month()
-            self.month_totals = {}
-        resident = None if session is None else session.resident
-        self.month_totals.setdefault(resident, Totals()).add(usage)
         if session is not None and session.id in self.sessions:
             self.sessions[session.id].add(usage)
-        for listener in list(self._listeners.get(resident, ())):
-            listener()
-
-
-def _resume(station: Station, reading: Reading) -> None:
-    """Continue the lifetime totals from the ledger's last reading.
-
-    The station may have restarted meanwhile: its next lower counter is a restart adding at
-    most what it could have drawn since that reading.
-    """
-    most = allowance_wh(station.capabilities.max_power_w(), time.time() - reading.at)
-    for meter, total_wh, raw_wh in (
-        (station.energy_import, reading.import_wh, reading.meter_import_wh),
-        (station.energy_export, reading.export_wh, reading.meter_export_wh),
-    ):
-        meter.total_wh = total_wh
-        meter.last_raw_wh = raw_wh
-        meter.expect_restart(most)
+        self.month_book.add(
+            datetime.fromtimestamp(reading.at, dt_util.get_default_time_zone()),
+            None if session is None else session.resident,
+            usage,
+        )

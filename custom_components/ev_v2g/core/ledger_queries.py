@@ -56,6 +56,7 @@ def load_last_readings(connection: sa.Connection) -> dict[str, Reading]:
             export_wh=row.export_wh,
             meter_import_wh=row.meter_import_wh,
             meter_export_wh=row.meter_export_wh,
+            meter_boot=row.meter_boot,
             power_w=row.power_w,
             price=row.price,
             credit_rate=row.credit_rate,

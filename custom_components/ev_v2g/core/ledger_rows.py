@@ -34,6 +34,7 @@ def reading_row(reading: Reading, last: Reading | None) -> dict[str, Any] | None
         "export_wh": reading.export_wh,
         "meter_import_wh": reading.meter_import_wh,
         "meter_export_wh": reading.meter_export_wh,
+        "meter_boot": reading.meter_boot,
         "power_w": reading.power_w,
         "price": reading.price,
         "credit_rate": reading.credit_rate,

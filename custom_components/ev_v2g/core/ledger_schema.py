@@ -62,6 +62,8 @@ readings = sa.Table(
     sa.Column("cost", sa.Double, nullable=False),
     sa.Column("credit", sa.Double, nullable=False),
     sa.UniqueConstraint("station", "at", name=f"{PREFIX}readings_station_at"),
+    # Version 5: the station's boot record with its register (created by create_v1 since).
+    sa.Column("meter_boot", sa.Double),
 )
 
 # Version 2: the audit trail, and indexes for periods, sessions and residents.
@@ -136,11 +138,28 @@ def add_closed_periods(connection: sa.Connection) -> None:
     closed_periods.create(connection)
 
 
+def add_meter_boot(connection: sa.Connection) -> None:
+    """Version 4 -> 5: the station's boot record beside its raw register.
+
+    A station that reboots while Home Assistant is down is then recognised by its boot record
+    as it would be live. Databases created since version 5 already have the column.
+    """
+    columns = {column["name"] for column in sa.inspect(connection).get_columns(readings.name)}
+    if "meter_boot" not in columns:
+        preparer = connection.dialect.identifier_preparer
+        connection.exec_driver_sql(
+            f"ALTER TABLE {preparer.quote(readings.name)} "
+            f"ADD COLUMN {preparer.quote('meter_boot')} "
+            f"{sa.Double().compile(dialect=connection.dialect)}"
+        )
+
+
 MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
     create_v1,
     add_audit_and_indexes,
     add_residency,
     add_closed_periods,
+    add_meter_boot,
 )
 """Step n takes the schema from version n to n + 1, each in its own transaction."""
 

@@ -101,6 +101,8 @@ class Reading:
     meter_import_wh: float | None = None
     """The station's raw counter, kept so the lifetime total can be resumed after a restart."""
     meter_export_wh: float | None = None
+    meter_boot: float | None = None
+    """The station's boot record with the raw counters (None: it sends none)."""
     power_w: float | None = None
     price: float = 0.0
     """Price per kWh imported, in force at `at`."""

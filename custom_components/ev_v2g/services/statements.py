@@ -18,7 +18,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util, slugify
 import voluptuous as vol
 
-from ..bookkeeping.session_book import this_month
+from ..bookkeeping.month_totals import this_month
 from ..bookkeeping.statements import PeriodNotOverError, Site, async_close, async_statement
 from ..const import CONF_COST_SPLIT, CONF_SHARED_COSTS, DOMAIN
 from ..core.billing import Statement

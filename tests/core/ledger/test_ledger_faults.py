@@ -14,9 +14,12 @@ import sqlalchemy as sa
 
 from custom_components.ev_v2g.core.ledger import Ledger, LedgerUnavailableError, WriteResult
 from custom_components.ev_v2g.core.records import Authorization, AuthorizationKind
+from tests.ledger_servers import (  # the child-process lookup, sockets off
+    PostgresServer,
+    free_tcp_port,
+)
 
 from .build import reading, session
-from .conftest import PostgresServer, free_tcp_port  # the child-process lookup, sockets off
 
 BATCH = [session("s1"), reading(1000.0, 0.0), reading(1060.0, 400.0), reading(1120.0, 900.0)]
 

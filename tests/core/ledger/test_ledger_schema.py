@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,15 +16,17 @@ from .build import reading
 
 def test_fresh_database_is_at_the_current_version(ledger: Ledger) -> None:
     """A new database gets every step, up to the code's version."""
-    assert ledger.schema_version == ledger_schema.SCHEMA_VERSION == 4
+    assert ledger.schema_version == ledger_schema.SCHEMA_VERSION == 5
 
 
 def test_version_1_is_migrated_with_its_data(ledger_url: str) -> None:
-    """A database made by version 1's DDL gets the audit table and indexes, and keeps its rows."""
+    """A database made by version 1's DDL gets every later step, and keeps its rows."""
     engine = sa.create_engine(ledger_url)
     try:
         assert ledger_schema.migrate(engine, target=1) == 1
         with engine.begin() as connection:
+            # Version 1's readings had no boot record: the table is made as it was then.
+            connection.exec_driver_sql("ALTER TABLE ev_v2g_readings DROP COLUMN meter_boot")
             assert set(sa.inspect(connection).get_table_names()) == {
                 "ev_v2g_meta",
                 "ev_v2g_sessions",
@@ -68,7 +72,7 @@ def test_version_1_is_migrated_with_its_data(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.open()
     try:
-        assert ledger.schema_version == 4
+        assert ledger.schema_version == 5
         migrated = ledger.session("s1")
         assert migrated is not None
         assert (migrated.resident, migrated.authorization.by) == ("ann", "automation")
@@ -86,7 +90,8 @@ def test_version_1_is_migrated_with_its_data(ledger_url: str) -> None:
         ]
         assert ledger.last_readings()["st1"].import_wh == 600.0
         assert ledger.audit() == []
-        assert ledger.write([reading(1120.0, 700.0)]).accepted == 1
+        assert ledger.write([replace(reading(1120.0, 700.0), meter_boot=7.0)]).accepted == 1
+        assert ledger.last_readings()["st1"].meter_boot == 7.0
     finally:
         ledger.close()
 
