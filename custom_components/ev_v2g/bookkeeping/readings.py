@@ -84,4 +84,5 @@ def resume(station: Station, reading: Reading) -> None:
         meter.total_wh = total_wh
         meter.last_raw_wh = raw_wh
         meter.boot = reading.meter_boot
+        meter.moved_at = time.monotonic() - max(time.time() - reading.at, 0.0)
         meter.expect_restart(most)

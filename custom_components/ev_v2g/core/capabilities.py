@@ -16,6 +16,12 @@ class InvalidSetpointError(ValueError):
         self.setpoint_a = setpoint_a
 
 
+PLAUSIBLE_MARGIN = 1.25
+"""How far beyond its limits a station's report may go before it is impossible, not imprecise."""
+PLAUSIBLE_VOLTAGE_V = 253.0
+"""The highest mains voltage a report is checked against (230 V + 10 %)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Capabilities:
     """What a station can do, from its configuration and what it reports."""
@@ -29,6 +35,16 @@ class Capabilities:
         """The most it can draw or give, at `voltage_v` (230 V when unknown) with 10 % to spare."""
         current_a = max(self.max_current_a, self.max_discharge_a, 0.0)
         return current_a * self.phases * (voltage_v or 230.0) * 1.1
+
+    def plausible_current_a(self, current_a: float) -> bool:
+        """Whether a reported current (A, negative when discharging) is physically possible."""
+        most = max(self.max_current_a, self.max_discharge_a, 0.0) * PLAUSIBLE_MARGIN
+        return math.isfinite(current_a) and abs(current_a) <= most
+
+    def plausible_power_w(self, power_w: float) -> bool:
+        """Whether a reported power (W, negative when discharging) is physically possible."""
+        most = self.max_power_w(PLAUSIBLE_VOLTAGE_V) * PLAUSIBLE_MARGIN
+        return math.isfinite(power_w) and abs(power_w) <= most
 
     @property
     def can_discharge(self) -> bool:

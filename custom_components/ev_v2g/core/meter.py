@@ -10,6 +10,10 @@ reading is a restart only with evidence (DESIGN.md section 5):
 - a new baseline the station vouches for (an OCPP transaction's meter start): `rebase`.
 Any other lower reading is a glitch: it adds nothing and the meter keeps counting from where
 it really was.
+
+A step forward is plausible only up to what the station can draw (its maximum power, with a
+margin) since its counter last moved. A larger one adds nothing; should the next reading count
+on from it, the counter really moved there (a meter swapped) and it is the new baseline.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ import math
 
 MAX_REGISTER_WH = 1e10
 """10 GWh: beyond any station's lifetime counter; a larger reading is invalid."""
+POWER_MARGIN = 1.25
+"""How far above its maximum power a station's counter may plausibly run."""
+STEP_SLACK_S = 30.0
+"""Seconds added to the time elapsed: a counter is read a moment after it counts."""
 
 
 class MeterVerdict(StrEnum):
@@ -29,6 +37,9 @@ class MeterVerdict(StrEnum):
     RESET = "reset"
     INVALID = "invalid"
     GLITCH = "glitch"
+    IMPLAUSIBLE = "implausible"
+    REBASED = "rebased"
+    """The counter went on from an implausible jump: that is its new baseline."""
 
 
 @dataclass(kw_only=True)
@@ -41,6 +52,10 @@ class EnergyMeter:
     """The station's boot record at the last reading; None for a station that sends none."""
     restart_allowance_wh: float | None = None
     """Set while a restart may have gone unseen: the most a lower reading may add (None: none)."""
+    moved_at: float | None = None
+    """When the counter last moved, on the caller's clock (seconds); None: not known."""
+    _jump: tuple[float, float] | None = None
+    """An implausible step forward (raw Wh, when), kept to see whether the counter goes on."""
 
     def expect_restart(self, allowance_wh: float) -> None:
         """A restart may have gone unseen: the next lower reading adds at most `allowance_wh`.
@@ -55,31 +70,70 @@ class EnergyMeter:
             self.last_raw_wh = raw_wh
             self.restart_allowance_wh = None
 
-    def update(self, raw_wh: float, *, boot: float | None = None) -> MeterVerdict:
-        """Take a raw counter reading (and the station's boot record); the total only grows."""
+    def update(
+        self,
+        raw_wh: float,
+        *,
+        boot: float | None = None,
+        at: float | None = None,
+        max_power_w: float | None = None,
+    ) -> MeterVerdict:
+        """Take a raw counter reading (and the station's boot record); the total only grows.
+
+        With `at` (seconds, the caller's clock) and the station's `max_power_w`, a step
+        forward larger than it can have drawn since the counter last moved is implausible.
+        """
         if not _valid(raw_wh) or (boot is not None and not math.isfinite(boot)):
             return MeterVerdict.INVALID
+        if at is not None and not math.isfinite(at):
+            at = None
         rebooted = boot is not None and self.boot is not None and boot != self.boot
-        if boot is not None:
-            self.boot = boot
         if self.last_raw_wh is None or self.total_wh is None:
+            self.boot = self.boot if boot is None else boot
             self.total_wh = raw_wh if self.total_wh is None else self.total_wh
-            return self._took(raw_wh, MeterVerdict.ACCEPTED)
-        if rebooted:
-            # The station says it booted: all it counted since is new energy.
-            self.total_wh += raw_wh
-            return self._took(raw_wh, MeterVerdict.RESET)
-        if raw_wh >= self.last_raw_wh:
-            self.total_wh += raw_wh - self.last_raw_wh
-            return self._took(raw_wh, MeterVerdict.ACCEPTED)
+            return self._took(raw_wh, at, MeterVerdict.ACCEPTED)
+        if rebooted or raw_wh >= self.last_raw_wh:
+            # A boot the station reports: all it counted since is new energy.
+            step = raw_wh if rebooted else raw_wh - self.last_raw_wh
+            if step > self._most_wh(self.moved_at, at, max_power_w):
+                return self._jumped(raw_wh, at, max_power_w, boot)
+            self.boot = self.boot if boot is None else boot
+            self.total_wh += step
+            return self._took(raw_wh, at, MeterVerdict.RESET if rebooted else MeterVerdict.ACCEPTED)
+        self.boot = self.boot if boot is None else boot
         if self.restart_allowance_wh is not None:
             self.total_wh += min(raw_wh, self.restart_allowance_wh)
-            return self._took(raw_wh, MeterVerdict.RESET)
+            return self._took(raw_wh, at, MeterVerdict.RESET)
         return MeterVerdict.GLITCH
 
-    def _took(self, raw_wh: float, verdict: MeterVerdict) -> MeterVerdict:
+    def _most_wh(self, since: float | None, at: float | None, max_power_w: float | None) -> float:
+        """The largest plausible step from `since` to `at` (unbounded when either is unknown)."""
+        if since is None or at is None or max_power_w is None:
+            return math.inf
+        return allowance_wh(max_power_w * POWER_MARGIN, at - since + STEP_SLACK_S)
+
+    def _jumped(
+        self, raw_wh: float, at: float | None, max_power_w: float | None, boot: float | None
+    ) -> MeterVerdict:
+        """A step too large: the new baseline if the counter goes on from an earlier one."""
+        jump = self._jump
+        if (
+            jump is not None
+            and jump[0] <= raw_wh
+            and raw_wh - jump[0] <= self._most_wh(jump[1], at, max_power_w)
+        ):
+            self.boot = self.boot if boot is None else boot
+            self.total_wh = (self.total_wh or 0.0) + raw_wh - jump[0]
+            return self._took(raw_wh, at, MeterVerdict.REBASED)
+        self._jump = (raw_wh, at if at is not None else 0.0)
+        return MeterVerdict.IMPLAUSIBLE
+
+    def _took(self, raw_wh: float, at: float | None, verdict: MeterVerdict) -> MeterVerdict:
+        if raw_wh != self.last_raw_wh or self.moved_at is None:
+            self.moved_at = at
         self.last_raw_wh = raw_wh
         self.restart_allowance_wh = None
+        self._jump = None
         return verdict
 
 

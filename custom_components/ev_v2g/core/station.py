@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+import logging
 import time
 
 from .capabilities import Capabilities
 from .meter import EnergyMeter
 from .records import EndReason, Session
 from .resident import Resident
+
+_LOGGER = logging.getLogger(__name__)
 
 # Below this magnitude the station is considered idle (measurement noise of a CT sensor).
 CHARGING_THRESHOLD_A = 0.5
@@ -103,6 +106,9 @@ class Station:
     """Whom the session belongs to; None = unassigned."""
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _session_listeners: list[Callable[[Session], None]] = field(default_factory=list, repr=False)
+    _failed_listeners: set[str] = field(default_factory=set, repr=False)
+    implausible_readings: int = 0
+    """Reports dropped as physically impossible (a current, a power, an energy step)."""
     _car_seen: bool = field(default=False, repr=False)
     """A car was plugged during the session: unplugging it ends the session."""
 
@@ -163,9 +169,26 @@ class Station:
         return lambda: self._listeners.remove(listener)
 
     def notify(self) -> None:
-        """Tell this station's listeners (and only them) that something changed."""
+        """Tell this station's listeners (and only them) that something changed.
+
+        One listener's error stops neither the others nor the caller (an observation): it is
+        logged with its traceback the first time, at debug level after.
+        """
         for listener in list(self._listeners):
-            listener()
+            try:
+                listener()
+            except Exception:
+                name = getattr(listener, "__qualname__", type(listener).__qualname__)
+                first = name not in self._failed_listeners
+                self._failed_listeners.add(name)
+                _LOGGER.log(
+                    logging.ERROR if first else logging.DEBUG,
+                    "%s: a listener failed (%s)%s",
+                    self.name,
+                    name,
+                    "" if first else " again",
+                    exc_info=first,
+                )
 
     def can(self, transition: Transition) -> bool:
         """Whether the transition is legal now."""

@@ -30,6 +30,12 @@ from .settle import settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
 
+_REFUSED = {
+    MeterVerdict.GLITCH: "below the last reading without a restart",
+    MeterVerdict.INVALID: "not a valid counter",
+    MeterVerdict.IMPLAUSIBLE: "more than the station can have drawn since",
+}
+
 
 class CoapStationLink:
     """Keeps a Station in step with its CoAP station and carries commands to it."""
@@ -125,6 +131,16 @@ class CoapStationLink:
         values = decode_senml(response.payload, response.content_format)
         if "current" not in values:
             raise PayloadError("SenML pack lacks 'current'")
+        capabilities = self.station.capabilities
+        if not capabilities.plausible_current_a(values["current"]) or not (
+            "power" not in values or capabilities.plausible_power_w(values["power"])
+        ):
+            self.station.implausible_readings += 1
+            raise PayloadError(
+                f"current {values['current']} A / power {values.get('power')} W is beyond what "
+                f"the station can draw ({capabilities.max_current_a} A, "
+                f"{capabilities.phases} phase(s))"
+            )
         telemetry = self.station.telemetry
         before = (telemetry.current_a, telemetry.voltage_v, telemetry.power_w)
         telemetry.current_a = values["current"]
@@ -156,8 +172,15 @@ class CoapStationLink:
     def _meter(self, name: str, meter: EnergyMeter, raw_wh: float, boot: float | None) -> bool:
         """Take one counter; a glitch or an invalid value is logged once and adds nothing."""
         before = meter.total_wh
-        outcome = meter.update(raw_wh, boot=boot)
-        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID):
+        outcome = meter.update(
+            raw_wh,
+            boot=boot,
+            at=time.monotonic(),
+            max_power_w=self.station.capabilities.max_power_w(),
+        )
+        if outcome is MeterVerdict.IMPLAUSIBLE:
+            self.station.implausible_readings += 1
+        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
             if name not in self._glitches:
                 self._glitches.add(name)
                 _LOGGER.warning(
@@ -165,15 +188,20 @@ class CoapStationLink:
                     self.station.name,
                     name,
                     raw_wh,
-                    "below the last reading without a restart"
-                    if outcome is MeterVerdict.GLITCH
-                    else "not a valid counter",
+                    _REFUSED[outcome],
                     meter.last_raw_wh,
                 )
             return False
         self._glitches.discard(name)
         if outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: %s counter restarted", self.station.name, name)
+        elif outcome is MeterVerdict.REBASED:
+            _LOGGER.warning(
+                "%s: %s counter jumped to %s Wh and counts on from there: the jump adds nothing",
+                self.station.name,
+                name,
+                raw_wh,
+            )
         return meter.total_wh != before
 
     def _on_vehicle(self, response: Response) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from ..core.meter import EnergyMeter, MeterVerdict
@@ -183,12 +184,18 @@ class OcppStationLink:
 
     def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
         before = meter.total_wh
-        outcome = meter.update(raw_wh)
-        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID):
+        outcome = meter.update(
+            raw_wh, at=time.monotonic(), max_power_w=self.station.capabilities.max_power_w()
+        )
+        if outcome is MeterVerdict.IMPLAUSIBLE:
+            self.station.implausible_readings += 1
+        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
             self._log_once(
                 f"energy {name} register {raw_wh} Wh ignored ({outcome.value}, last "
                 f"{meter.last_raw_wh} Wh): it adds nothing"
             )
+        elif outcome is MeterVerdict.REBASED:
+            self._log_once(f"energy {name} register jumped to {raw_wh} Wh: the jump adds nothing")
         elif outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
         return meter.total_wh != before

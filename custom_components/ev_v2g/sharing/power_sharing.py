@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 import logging
+import math
 import time
 
 from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL
@@ -59,7 +60,6 @@ class PowerSharing(DemandResponseRequests):
         self.settings_restored = False
         """Set when the stored settings were put back (entities then restore nothing)."""
         self.allocation: Allocation | None = None
-        self.site_power_w = 0.0
         self.on_allocation_changed: Callable[[Allocation], None] | None = None
         self.on_demand_response: Callable[[DemandResponseState], None] | None = None
         self._rotation = Rotation()
@@ -99,7 +99,7 @@ class PowerSharing(DemandResponseRequests):
         """
         if (unsubscribe := self._unsubscribe.pop(key, None)) is not None:
             unsubscribe()
-        self.site_power_w -= self._power.pop(key, 0.0)
+        self._power.pop(key, None)
         self._signatures.pop(key, None)
         phases = self.supply_phases.get(key, frozenset({0}))
         self.departed.hold(key, phases, still_a, until)
@@ -123,6 +123,14 @@ class PowerSharing(DemandResponseRequests):
             self._running.cancel()
             await asyncio.gather(self._running, return_exceptions=True)
 
+    @property
+    def site_power_w(self) -> float:
+        """What the stations draw now (W), summed afresh from each one's last value.
+
+        Never a running sum: one absurd value, once replaced, leaves nothing behind.
+        """
+        return math.fsum(self._power.values())
+
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener when a site value changes; returns a function that removes it."""
         self._listeners.append(listener)
@@ -137,10 +145,11 @@ class PowerSharing(DemandResponseRequests):
     def _station_changed(self, key: str) -> None:
         station = self.targets[key].station
         power = (station.telemetry.power_w or 0.0) if station.available else 0.0
+        if not station.capabilities.plausible_power_w(power):
+            power = 0.0  # impossible: nothing known, and grid import then all counts as load
         previous_power = self._power.get(key, 0.0)
         if power != previous_power:
             self._power[key] = power
-            self.site_power_w += power - previous_power
             self._notify()
         demand = self.demand_of(key, time.time())
         # The allocator only asks whether a session has energy to give back, not how much.

@@ -64,6 +64,7 @@ class StationObserver:
         self._max_age = 60.0
         self.connected = False
         self._down_reported = False
+        self._failed: set[str] = set()
 
     def start(self) -> None:
         """Begin observing in the background."""
@@ -155,7 +156,20 @@ class StationObserver:
         if resource == HEARTBEAT:
             self._last_seen = time.monotonic()
             self._max_age = response.max_age
-        self._on_notification(resource, response)
+        try:
+            self._on_notification(resource, response)
+        except Exception:
+            # The observation goes on: one notification the link could not take is not the
+            # end of contact. Logged with its traceback once per resource.
+            first = resource not in self._failed
+            self._failed.add(resource)
+            _LOGGER.log(
+                logging.ERROR if first else logging.DEBUG,
+                "%s/%s: a notification could not be taken",
+                self.client.uri,
+                resource,
+                exc_info=first,
+            )
         return response
 
     async def _watch(self) -> str:
