@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.transport.coap.observer import silence_limit
-from hardware.station_sim import StationServer
+from hardware.station_sim import SimulatedStation, StationServer
 
 from .common import number_of, set_manual, state_of, wait_for
 
@@ -20,6 +20,15 @@ ENERGY = "sensor.bay_1_energy_imported"
 PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
 CONNECTED = "binary_sensor.bay_1_connectivity"
 STATE = "sensor.bay_1_state"
+REGISTER_WH = 5000.0
+"""The station's register when Home Assistant first reads it (a jump later would be dropped)."""
+
+
+@pytest.fixture
+def sim_station(sim_station: SimulatedStation) -> SimulatedStation:
+    """The suite's quick station, its register at 5 kWh before first contact."""
+    sim_station.energy_import_wh = REGISTER_WH
+    return sim_station
 
 
 def _kwh(hass: HomeAssistant) -> float:
@@ -91,7 +100,6 @@ async def test_energy_counter_stepping_back_is_rejected(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A counter that steps back without a restart is a glitch, logged once; it adds nothing."""
-    station_server.station.energy_import_wh = 5000.0
     await _charge(hass, station_server)
     await wait_for(hass, lambda: _kwh(hass) > 5, what="energy counted")
     station_server.station.faults.energy_backwards = True
@@ -155,9 +163,8 @@ async def test_restart_resets_counters_without_losing_or_doubling(
     station_server: StationServer,
 ) -> None:
     """After a firmware restart the counter starts at 0: the total goes on from where it was."""
-    station_server.station.energy_import_wh = 3000.0
     await _charge(hass, station_server)
-    await wait_for(hass, lambda: _kwh(hass) > 3.002, what="energy counted")
+    await wait_for(hass, lambda: _kwh(hass) > 5.002, what="energy counted")
     await station_server.restart()
     before = _kwh(hass)
     await _charge(hass, station_server)
@@ -169,7 +176,7 @@ async def test_restart_resets_counters_without_losing_or_doubling(
     )
     expected = before + station_server.station.energy_import_wh / 1000
     assert abs(_kwh(hass) - expected) < 0.005
-    assert _kwh(hass) < 3.5  # not 3 kWh counted twice
+    assert _kwh(hass) < 5.5  # not 5 kWh counted twice
 
 
 async def test_a_low_counter_without_a_restart_adds_nothing(
@@ -184,7 +191,6 @@ async def test_a_low_counter_without_a_restart_adds_nothing(
     notification. The truth is the simulator's own `delivered_wh`.
     """
     sim = station_server.station
-    sim.energy_import_wh = 5000.0
     await _charge(hass, station_server)
     await wait_for(hass, lambda: _kwh(hass) > 5, what="energy counted")
     start_kwh = _kwh(hass) - sim.delivered_wh / 1000
@@ -213,17 +219,14 @@ async def test_a_reboot_counts_each_kwh_once(
     """
     sim = station_server.station
     sim.boot_record = boot_record
-    meter = next(iter(init_integration.runtime_data.hub.stations.values())).energy_import
-    # A register at 5 kWh (a jump the meter may take as a swapped meter's new baseline).
-    sim.energy_import_wh = 5000.0
     await _charge(hass, station_server)
-    await wait_for(hass, lambda: (meter.last_raw_wh or 0.0) > 5000.002, what="energy counted")
+    await wait_for(hass, lambda: _kwh(hass) > 5.002, what="energy counted")
     if not boot_record:
         # Not charging while out of contact: what a frozen station counts and never reports
         # before it reboots is lost to everyone.
         sim.set_switch(False)
         await wait_for(hass, lambda: number_of(hass, CURRENT) == 0, what="the car stopped")
-        await wait_for(hass, lambda: (meter.last_raw_wh or 0.0) >= sim.energy_import_wh - 0.1)
+        await wait_for(hass, lambda: _kwh(hass) * 1000 >= REGISTER_WH + sim.delivered_wh - 0.1)
     start_kwh = _kwh(hass) - sim.delivered_wh / 1000
     if not boot_record:
         await station_server.freeze()

@@ -37,3 +37,23 @@ async def test_a_new_card_reaches_the_charger_without_a_reload(
     session = next(iter(runtime.hub.stations.values())).session
     assert session is not None
     assert session.resident_name == "Alice"
+
+
+async def test_no_tag_is_accepted_on_every_site(
+    hass: HomeAssistant, charger: SimulatedChargePoint, site: MockConfigEntry
+) -> None:
+    """The tag of remote starts for nobody's card is this site's secret, kept across a reload.
+
+    The fixed tag earlier versions sent (and accepted everywhere) is refused like any stranger.
+    """
+    await wait_for(hass, lambda: len(_local_lists(charger)) == 1, what="the first local list")
+    await charger.plug(1)
+    for stranger in ("EV_V2G", "ev_v2g"):
+        assert not await charger.swipe(1, stranger)
+    assert "EV_V2G" not in str(_local_lists(charger))
+    tag = site.runtime_data.hub.central.site_tag
+    assert tag.startswith("EVV2G")
+    assert len(tag) == 19
+    assert await hass.config_entries.async_reload(site.entry_id)
+    await hass.async_block_till_done()
+    assert site.runtime_data.hub.central.site_tag == tag

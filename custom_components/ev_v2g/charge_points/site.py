@@ -22,13 +22,13 @@ from homeassistant.helpers.storage import Store
 from ..const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, CONF_PROTOCOL, DOMAIN, PROTOCOL_OCPP
 from ..devices import async_site_device
 from ..hub import SiteHub
-from ..links.ocpp import CENTRAL_ID_TAG, OcppStationLink
+from ..links.ocpp import OcppStationLink
 from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState
 from .configuration import Configuration
 from .repairs import async_charger_limited
 from .steps import ChargePointSteps
-from .store import restore_states, saved_states
+from .store import async_site_tag, restore_states, saved_states
 
 if TYPE_CHECKING:
     from ..transport.ocpp.central import CentralSystem
@@ -65,6 +65,7 @@ class OcppSite:
         """The stations of each charge point (one per connector), from start()."""
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
+        self.tag_store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.ocpp_site_tag_{entry_id}")
         self._online: set[str] = set()
         """Charge points online and booted: they were (or are being) configured."""
         self.steps = ChargePointSteps(
@@ -88,6 +89,7 @@ class OcppSite:
         """
         saved = await self.store.async_load() or {}
         restore_states(self.central, saved, set(self.subentries))
+        self.central.site_tag = await async_site_tag(self.tag_store)
 
     def _enroll(self, charge_points: Mapping[str, Mapping[str, Any]]) -> None:
         self.subentries = {data[CONF_CHARGE_POINT_ID]: key for key, data in charge_points.items()}
@@ -174,7 +176,7 @@ class OcppSite:
         tags = [tag for resident in self.hub.residents.values() for tag in resident.id_tags]
         if not self.hub.residents:
             tags.extend(self.allowed_tags)
-        return [*dict.fromkeys(tags), CENTRAL_ID_TAG]
+        return [*dict.fromkeys(tags), self.central.site_tag]
 
     def diagnostics(self) -> dict[str, Any]:
         """What the central system knows of the site's charge points (no passwords)."""

@@ -11,10 +11,16 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.helpers.storage import Store
+
+from ..transport.ocpp.central import new_site_tag
 from ..transport.ocpp.model import ChargePointState, Transaction
 
 if TYPE_CHECKING:
     from ..transport.ocpp.central import CentralSystem
+
+MAX_ID_TAG_LENGTH = 20
+"""OCPP 1.6 idTag: CiString20."""
 
 type Saved = dict[str, Any]
 
@@ -59,3 +65,14 @@ def restore_states(
             connector.energy_import_wh = kept.get("energy_import_wh")
             connector.energy_export_wh = kept.get("energy_export_wh")
         central.states[charge_point_id] = state
+
+
+async def async_site_tag(store: Store[dict[str, Any]]) -> str:
+    """The site's secret remote-start tag: the one kept, or a new one, kept from now on."""
+    saved = await store.async_load() or {}
+    tag = saved.get("tag")
+    if isinstance(tag, str) and 0 < len(tag) <= MAX_ID_TAG_LENGTH:
+        return tag
+    tag = new_site_tag()
+    await store.async_save({"tag": tag})
+    return tag

@@ -39,9 +39,6 @@ _LOGGER = logging.getLogger(__name__)
 # A charger that refused our limit is asked again this much later.
 LIMIT_RETRY = 30.0
 
-# Sent when a session has no resident with a tag (an administrator's or automation's start).
-CENTRAL_ID_TAG = "EV_V2G"
-
 _END_REASONS = {
     StopReason.LOCAL: EndReason.STATION,
     StopReason.REMOTE: EndReason.STOPPED,
@@ -50,11 +47,11 @@ _END_REASONS = {
 }
 
 
-def id_tag_of(resident: Resident | None) -> str:
-    """The id tag a remote start names: the resident's first tag, else the central system's."""
+def id_tag_of(resident: Resident | None, site_tag: str) -> str:
+    """The id tag a remote start names: the resident's first tag, else the site's own secret."""
     if resident is not None and resident.id_tags:
         return resident.id_tags[0]
-    return CENTRAL_ID_TAG
+    return site_tag
 
 
 class OcppStationLink:
@@ -280,7 +277,7 @@ class OcppStationLink:
             return
         self._remote_start = True
         try:
-            await commands.remote_start(self.connector, id_tag_of(resident))
+            await commands.remote_start(self.connector, id_tag_of(resident, self.central.site_tag))
         finally:
             self._remote_start = False
 

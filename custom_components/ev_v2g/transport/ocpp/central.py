@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import ssl
 import time
 
@@ -43,6 +44,11 @@ _COMMANDS: dict[OcppVersion, type[ChargePointCommands]] = {
     OcppVersion.V201: V201Commands,
 }
 _UNAUTHORIZED_HEADERS = {hdrs.WWW_AUTHENTICATE: 'Basic realm="ev_v2g"'}
+
+
+def new_site_tag() -> str:
+    """A secret id tag for one site: 19 characters (OCPP id tags hold 20)."""
+    return "EVV2G" + secrets.token_hex(7).upper()
 
 
 class CentralSystem:
@@ -82,6 +88,9 @@ class CentralSystem:
         self.listener: CentralSystemListener | None = None
         self.passwords: dict[str, str] = {}
         self.accepted_tags: frozenset[str] = frozenset()
+        self.site_tag = new_site_tag()
+        """The id tag of remote starts for nobody's tag (an administrator's, an automation's):
+        this site's own secret, never one tag that every site accepts."""
         self.states: dict[str, ChargePointState] = {}
         self.last_transaction_id = 0
         self.heartbeat_interval = heartbeat_interval
