@@ -9,7 +9,13 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_ALLOWED_TAGS, CONF_LEDGER_URL, CONF_OCPP_CERTFILE, CONF_OCPP_KEYFILE
+from .const import (
+    CONF_ALLOWED_TAGS,
+    CONF_CHARGE_POINT_ID,
+    CONF_LEDGER_URL,
+    CONF_OCPP_CERTFILE,
+    CONF_OCPP_KEYFILE,
+)
 from .runtime import EvV2gConfigEntry
 from .site_config import subentry_of
 
@@ -21,9 +27,11 @@ TO_REDACT = {
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
     "by",
+    CONF_CHARGE_POINT_ID,
     "id_tag",
     "id_tags",
     "resident_name",
+    "serial_number",
     "title",
     "unique_id",
     "user_id",
@@ -46,6 +54,7 @@ async def async_get_config_entry_diagnostics(
             "energy_import": asdict(station.energy_import),
             "energy_export": asdict(station.energy_export),
             "connected": hub.links[key].connected,
+            "implausible_readings": station.implausible_readings,
         }
         for key, station in hub.stations.items()
     }

@@ -56,7 +56,12 @@ async def test_each_connector_is_a_station_under_the_charge_point(
     station = diagnostics["stations"][f"{subentry}_connector_2"]
     assert station["connected"] is True
     assert station["config"]["password"] == "**REDACTED**"
-    assert diagnostics["ocpp"]["charge_points"]["cp-2"]["online"] is True
+    charge_point = diagnostics["ocpp"]["charge_points"][subentry]
+    assert charge_point["online"] is True
+    # The charge point id is its Basic-auth user name; serials identify the hardware.
+    assert "cp-2" not in str(diagnostics)
+    assert charge_point["id"] == charge_point["info"]["serial_number"] == "**REDACTED**"
+    assert station["config"]["charge_point_id"] == "**REDACTED**"
 
 
 @pytest.mark.parametrize("version", ["ocpp1.6"])

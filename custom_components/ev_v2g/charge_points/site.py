@@ -13,6 +13,7 @@ from dataclasses import asdict
 import logging
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -179,12 +180,15 @@ class OcppSite:
         return [*dict.fromkeys(tags), self.central.site_tag]
 
     def diagnostics(self) -> dict[str, Any]:
-        """What the central system knows of the site's charge points (no passwords)."""
+        """What the central system knows of the site's charge points.
+
+        By subentry, not by charge point id: the id is the charger's Basic-auth user name.
+        """
         return {
             "port": self.central.port,
             "last_transaction_id": self.central.last_transaction_id,
             "charge_points": {
-                charge_point_id: asdict(state)
+                self.subentries[charge_point_id]: {**asdict(state), "id": REDACTED}
                 for charge_point_id, state in self.central.states.items()
                 if charge_point_id in self.subentries
             },
