@@ -153,7 +153,7 @@ class OcppStationLink:
             station.notify()
 
     def _telemetry(self, connector: ConnectorState) -> bool:
-        changed = apply_readings(self.station.telemetry, connector)
+        changed = apply_readings(self.station.telemetry, connector, self.station.capabilities)
         transaction = connector.transaction
         current = None if transaction is None else transaction.id
         new_transaction = current is not None and current != self._metered_transaction
