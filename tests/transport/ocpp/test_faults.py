@@ -66,6 +66,14 @@ BAD_FRAMES: list[tuple[str, str, list[Any] | None, list[Any] | None]] = [
     ("broken CALLERROR", '[4, "m9"]', None, None),
     ("stray CALLRESULT", '[3, "m9", {}]', None, None),
     ("stray CALLERROR", '[4, "m9", "GenericError", "x", {}]', None, None),
+    # Refused before parsing: the parser's recursion would raise (and drop the connection).
+    ("nested 20,000 deep", "[" * 20_000 + "]" * 20_000, None, [4, "-1", "RpcFrameworkError"]),
+    (
+        "a CALL nested 40 deep",
+        '[2, "m9", "Heartbeat", ' + '{"a": ' * 40 + "1" + "}" * 40 + "]",
+        None,
+        [4, "-1", "RpcFrameworkError"],
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from .commands_v16 import V16Commands
 from .commands_v201 import V201Commands
 from .connection import OcppConnection
 from .errors import NotConnectedError
+from .frames import MAX_FRAME_BYTES
 from .lib import load_validators
 from .model import ChargePointState, OcppVersion
 from .ratelimit import RateLimitedLog, RateLimiter
@@ -203,7 +204,11 @@ class CentralSystem:
             )
         if (refusal := self._authenticate(request, identity)) is not None:
             return refusal
-        ws = web.WebSocketResponse(protocols=(version.value,), timeout=min(self.call_timeout, 5.0))
+        ws = web.WebSocketResponse(
+            protocols=(version.value,),
+            timeout=min(self.call_timeout, 5.0),
+            max_msg_size=MAX_FRAME_BYTES,
+        )
         await ws.prepare(request)
         await self._serve(identity, version, ws)
         return ws

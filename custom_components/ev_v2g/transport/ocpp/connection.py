@@ -8,7 +8,6 @@ while OCPP-J wants a CALLERROR whenever the message id can be read (see ``frames
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any, ClassVar
@@ -18,7 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from .dispatch import answer_call
 from .errors import CommandRejectedError, CommandTimeoutError, NotConnectedError
-from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, classify_bad_frame
+from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, decode_frame
 from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError
 from .measurands import MeterSample, parse_meter_values
 from .model import OcppVersion
@@ -125,11 +124,7 @@ class OcppConnection(LibChargePoint):
 
     async def route_message(self, raw_msg: str) -> None:
         """Route one text frame: a CALL to its handler, an answer to the command awaiting it."""
-        try:
-            frame = json.loads(raw_msg)
-        except ValueError:
-            frame = None
-        bad = classify_bad_frame(frame, raw_msg)
+        frame, bad = decode_frame(raw_msg)
         if bad is not None:
             self._log_bad_frame(bad)
             if (answer := answer_to_bad_frame(bad, self.version)) is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import json
 import re
+from typing import Any
 
 from .model import OcppVersion
 
@@ -27,6 +28,30 @@ UNKNOWN_MESSAGE_ID = "-1"
 
 _HEAD = re.compile(r'\s*\[\s*(\d{1,3})\s*,\s*"([^"\\]{1,64})"')
 _EXCERPT = 80
+MAX_DEPTH = 32
+"""OCPP payloads nest a few levels; a frame deeper than this is refused before it is parsed."""
+MAX_FRAME_BYTES = 256 * 1024
+"""The largest frame a charge point may send (the biggest OCPP messages are a few kB)."""
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def decode_frame(raw: str) -> tuple[Any, BadFrame | None]:
+    """The frame's JSON (None when it is not JSON), and why it cannot be routed (None: it can).
+
+    Nesting is measured before parsing, so no frame can exhaust the parser's recursion.
+    """
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", raw)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return None, BadFrame(f"a frame nested deeper than {MAX_DEPTH} levels")
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
+        frame = None
+    return frame, classify_bad_frame(frame, raw)
 
 
 @dataclass(frozen=True, slots=True)
