@@ -251,3 +251,54 @@ def test_total_never_decreases(events: list[float | tuple[str, float]]) -> None:
         else:
             assert last is not None
             assert after == before + (event - last)
+
+
+STATION_W = 7360.0  # 32 A x 230 V
+"""The most a counter below may count: 32 A x 230 V, checked with the meter's 25 % margin."""
+
+
+def test_a_spike_notified_again_adds_nothing() -> None:
+    """5 GWh twice within a second: dropped both times; the honest reading after it counts."""
+    meter = EnergyMeter()
+    meter.update(1000.0, at=0.0, max_power_w=STATION_W)
+    for at in (1.0, 2.0):
+        assert meter.update(5e9, at=at, max_power_w=STATION_W) is MeterVerdict.IMPLAUSIBLE
+    assert meter.update(1001.0, at=3.0, max_power_w=STATION_W) is MeterVerdict.ACCEPTED
+    assert meter.total_wh == 1001.0
+
+
+def test_a_swapped_meter_is_the_new_baseline_once_it_counts_on() -> None:
+    """A register that jumps, repeats and then counts: the jump adds nothing, the counting does."""
+    meter = EnergyMeter()
+    meter.update(1000.0, at=0.0, max_power_w=STATION_W)
+    assert meter.update(2e6, at=10.0, max_power_w=STATION_W) is MeterVerdict.IMPLAUSIBLE
+    assert meter.update(2e6, at=20.0, max_power_w=STATION_W) is MeterVerdict.IMPLAUSIBLE
+    assert meter.update(2e6 + 5, at=30.0, max_power_w=STATION_W) is MeterVerdict.REBASED
+    assert meter.total_wh == 1005.0
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.floats(0.0, 600.0), st.floats(0.0, 1.0), st.booleans()), max_size=40
+    )
+)
+def test_a_counter_never_counts_more_than_the_station_can_draw(
+    steps: list[tuple[float, float, bool]],
+) -> None:
+    """Honest readings at up to full power, spikes of any size between: only the honest count.
+
+    The truth is the generator's own sum of what it counted.
+    """
+    meter = EnergyMeter()
+    raw, now = 500.0, 0.0
+    meter.update(raw, at=now, max_power_w=STATION_W)
+    counted = 0.0
+    for elapsed, load, spike in steps:
+        now += elapsed
+        wh = STATION_W * load * elapsed / 3600
+        raw += wh
+        counted += wh
+        if spike:
+            meter.update(raw + 1e6 + 1e9 * load, at=now, max_power_w=STATION_W)
+        meter.update(raw, at=now, max_power_w=STATION_W)
+    assert meter.total_wh == pytest.approx(500.0 + counted)

@@ -115,11 +115,14 @@ class EnergyMeter:
     def _jumped(
         self, raw_wh: float, at: float | None, max_power_w: float | None, boot: float | None
     ) -> MeterVerdict:
-        """A step too large: the new baseline if the counter goes on from an earlier one."""
+        """A step too large: the new baseline if the counter goes on from an earlier one.
+
+        Going on means counting past it: the same absurd value notified again confirms nothing.
+        """
         jump = self._jump
         if (
             jump is not None
-            and jump[0] <= raw_wh
+            and jump[0] < raw_wh
             and raw_wh - jump[0] <= self._most_wh(jump[1], at, max_power_w)
         ):
             self.boot = self.boot if boot is None else boot
