@@ -196,3 +196,22 @@ def _tag(payload: dict, version: str) -> str:
     if version == "ocpp1.6":
         return str(payload["idTag"])
     return str(payload["idToken"]["idToken"])
+
+
+async def test_a_flood_of_unknown_ids_raises_a_few_cards(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    ocpp_port: int,
+    charge_points: ChargePointFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """30 made-up ids knock over real sockets: each is refused, 10 cards, one warning."""
+    for number in range(30):
+        stranger = charge_points(f"knock-{number}", password="whatever-it-has")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await stranger.connect(f"ws://127.0.0.1:{ocpp_port}")
+        assert refused.value.status == 401
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 10
+    assert sum("unknown charge points knocked" in r.getMessage() for r in caplog.records) == 1

@@ -27,6 +27,7 @@ from ..links.ocpp import OcppStationLink
 from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState
 from .configuration import Configuration
+from .discovery_budget import OfferBudget
 from .repairs import async_charger_limited
 from .steps import ChargePointSteps
 from .store import async_site_tag, restore_states, saved_states
@@ -65,6 +66,7 @@ class OcppSite:
         self.links: dict[str, list[OcppStationLink]] = {}
         """The stations of each charge point (one per connector), from start()."""
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
+        self.offers = OfferBudget()
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
         self.tag_store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.ocpp_site_tag_{entry_id}")
         self._online: set[str] = set()
@@ -243,7 +245,18 @@ class OcppSite:
         )
 
     def unknown_charge_point(self, charge_point_id: str) -> None:
-        """An unknown id tried to connect: ask the user whether it may."""
+        """An unknown id tried to connect: ask the user whether it may (a few at a time)."""
+        if not self.offers.take():
+            if self.offers.refused == 1:
+                _LOGGER.warning(
+                    "%s: more than %d unknown charge points knocked within %d minutes; "
+                    "%s and later ones are not offered until the window passes",
+                    self.hub.site.name,
+                    self.offers.most,
+                    round(self.offers.window_s / 60),
+                    charge_point_id,
+                )
+            return
         discovery_flow.async_create_flow(
             self.hass,
             DOMAIN,
