@@ -89,7 +89,7 @@ class EnergyMeter:
             at = None
         rebooted = boot is not None and self.boot is not None and boot != self.boot
         if self.last_raw_wh is None or self.total_wh is None:
-            self.boot = self.boot if boot is None else boot
+            self._keep_boot(boot)
             self.total_wh = raw_wh if self.total_wh is None else self.total_wh
             return self._took(raw_wh, at, MeterVerdict.ACCEPTED)
         if rebooted or raw_wh >= self.last_raw_wh:
@@ -97,14 +97,19 @@ class EnergyMeter:
             step = raw_wh if rebooted else raw_wh - self.last_raw_wh
             if step > self._most_wh(self.moved_at, at, max_power_w):
                 return self._jumped(raw_wh, at, max_power_w, boot)
-            self.boot = self.boot if boot is None else boot
+            self._keep_boot(boot)
             self.total_wh += step
             return self._took(raw_wh, at, MeterVerdict.RESET if rebooted else MeterVerdict.ACCEPTED)
-        self.boot = self.boot if boot is None else boot
+        self._keep_boot(boot)
         if self.restart_allowance_wh is not None:
             self.total_wh += min(raw_wh, self.restart_allowance_wh)
             return self._took(raw_wh, at, MeterVerdict.RESET)
         return MeterVerdict.GLITCH
+
+    def _keep_boot(self, boot: float | None) -> None:
+        """The boot record of a reading taken (a station without one keeps None)."""
+        if boot is not None:
+            self.boot = boot
 
     def _most_wh(self, since: float | None, at: float | None, max_power_w: float | None) -> float:
         """The largest plausible step from `since` to `at` (unbounded when either is unknown)."""
@@ -125,7 +130,7 @@ class EnergyMeter:
             and jump[0] < raw_wh
             and raw_wh - jump[0] <= self._most_wh(jump[1], at, max_power_w)
         ):
-            self.boot = self.boot if boot is None else boot
+            self._keep_boot(boot)
             self.total_wh = (self.total_wh or 0.0) + raw_wh - jump[0]
             return self._took(raw_wh, at, MeterVerdict.REBASED)
         self._jump = (raw_wh, at if at is not None else 0.0)
