@@ -367,18 +367,31 @@ async def seed_site(
     return f"{done} charge points created", str(entry["entry_id"])
 
 
+def read_password_file(path: Path) -> dict[str, str]:
+    """The '<id> <password>' lines of an earlier seed, by charge point id."""
+    if not path.exists():
+        return {}
+    pairs = (line.split() for line in path.read_text().splitlines() if not line.startswith("#"))
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+
 async def seed_passwords(hass: HomeAssistant, config_dir: Path) -> str:
     """Write the site's OCPP passwords to <config>/ocpp_passwords (mode 0600) for the simulator."""
     store: Store[dict[str, list[dict[str, Any]]]] = Store(
         hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR_VERSION
     )
     data = await store.async_load() or {"entries": []}
+    # A password is in the entry only until Home Assistant first loads it (it then keeps a
+    # hash): a site seeded before keeps the passwords this file already holds.
+    known = read_password_file(config_dir / PASSWORD_FILE)
     lines = [
-        f"{sub['data']['charge_point_id']} {sub['data']['password']}"
+        f"{charge_point_id} {password}"
         for entry in data["entries"]
         if entry["domain"] == DOMAIN
         for sub in entry.get("subentries", [])
         if sub["subentry_type"] == "station" and sub["data"].get("protocol") == "ocpp"
+        for charge_point_id in (sub["data"]["charge_point_id"],)
+        if (password := sub["data"].get("password") or known.get(charge_point_id))
     ]
     header = "# The demo's OCPP charge points: '<id> <password>' (scripts/demo_seed.py writes it)\n"
     write_private(config_dir / PASSWORD_FILE, header + "".join(f"{line}\n" for line in lines))

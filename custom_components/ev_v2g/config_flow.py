@@ -30,6 +30,7 @@ from .flows.options import SiteOptionsFlow
 from .flows.resident import ResidentSubentryFlow
 from .flows.selectors import PHASES, amperes
 from .flows.station import StationSubentryFlow
+from .migration import MINOR_VERSION
 
 
 def site_schema(defaults: dict[str, Any]) -> vol.Schema:
@@ -64,6 +65,7 @@ class EvV2gConfigFlow(OcppDiscoverySteps, domain=DOMAIN):
     """Create a site (one per electrical supply), or add a discovered charge point to one."""
 
     VERSION = 1
+    MINOR_VERSION = MINOR_VERSION
 
     @classmethod
     @callback

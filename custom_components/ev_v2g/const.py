@@ -49,8 +49,10 @@ TARIFF_SENSOR: Final = "sensor"
 PROTOCOL_COAP: Final = "coap"
 PROTOCOL_OCPP: Final = "ocpp"
 
-# OCPP station subentries (the password is HA's CONF_PASSWORD: "password").
+# OCPP station subentries. The password is kept only as a salted hash; entries made
+# before minor version 2 had it in plain text under HA's CONF_PASSWORD ("password").
 CONF_CHARGE_POINT_ID: Final = "charge_point_id"
+CONF_PASSWORD_HASH: Final = "password_hash"  # noqa: S105 - a key name, not a secret
 CONF_CONNECTORS: Final = "connectors"
 
 # Site options: the OCPP central system and the tags it accepts before residents exist.

@@ -15,6 +15,7 @@ from .const import (
     CONF_LEDGER_URL,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_KEYFILE,
+    CONF_PASSWORD_HASH,
 )
 from .runtime import EvV2gConfigEntry
 from .site_config import subentry_of
@@ -22,6 +23,7 @@ from .site_config import subentry_of
 TO_REDACT = {
     CONF_HOST,
     CONF_PASSWORD,
+    CONF_PASSWORD_HASH,
     CONF_LEDGER_URL,
     CONF_ALLOWED_TAGS,
     CONF_OCPP_CERTFILE,

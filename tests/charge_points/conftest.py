@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
+from custom_components.ev_v2g.transport.ocpp.passwords import hash_password
 from hardware.station_sim.ocpp import SimulatedChargePoint
 from hardware.station_sim.ports import free_tcp_port
 from tests.common import wait_for
@@ -27,7 +28,7 @@ def charge_point_subentry(
     data = {
         "protocol": "ocpp",
         "charge_point_id": charge_point_id,
-        "password": PASSWORD,
+        "password_hash": hash_password(PASSWORD),
         "connectors": connectors,
         "min_current_a": 6.0,
         "max_current_a": 32.0,

@@ -173,6 +173,9 @@ async def test_wrong_password_and_unknown_id_are_refused(
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await wrong.connect(f"ws://127.0.0.1:{ocpp_port}")
     assert refused.value.status == 401
+    throttle = site.runtime_data.charge_points.central.login_throttle
+    assert throttle.wait_s("127.0.0.1") > 0  # the wrong password costs this address a wait
+    await wait_for(hass, lambda: throttle.wait_s("127.0.0.1") == 0, what="the wait over")
     stranger = charge_points("cp-new", password="whatever-it-has")
     with pytest.raises(aiohttp.WSServerHandshakeError) as unknown:
         await stranger.connect(f"ws://127.0.0.1:{ocpp_port}")

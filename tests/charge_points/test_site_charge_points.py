@@ -55,7 +55,7 @@ async def test_each_connector_is_a_station_under_the_charge_point(
     diagnostics = await async_get_config_entry_diagnostics(hass, site)
     station = diagnostics["stations"][f"{subentry}_connector_2"]
     assert station["connected"] is True
-    assert station["config"]["password"] == "**REDACTED**"
+    assert station["config"]["password_hash"] == "**REDACTED**"
     charge_point = diagnostics["ocpp"]["charge_points"][subentry]
     assert charge_point["online"] is True
     # The charge point id is its Basic-auth user name; serials identify the hardware.

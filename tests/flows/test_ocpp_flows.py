@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
+from custom_components.ev_v2g.transport.ocpp.passwords import hash_password, password_matches
 from tests.conftest import SITE_DATA, station_subentry
 
 EN_JSON = Path(__file__).parents[2] / "custom_components/ev_v2g/translations/en.json"
@@ -48,12 +49,15 @@ def wiring_form(**extra: object) -> dict[str, object]:
     return {"name": "Wallbox", "connectors": 1, **ELECTRICAL, **extra}
 
 
+OLD_HASH = hash_password("old-password")
+
+
 def ocpp_subentry(charge_point_id: str) -> ConfigSubentryData:
     """Subentry data of an OCPP station."""
     data = {
         "protocol": "ocpp",
         "charge_point_id": charge_point_id,
-        "password": "old-password",
+        "password_hash": OLD_HASH,
         "connectors": 1,
         "min_current_a": 6.0,
         "max_current_a": 32.0,
@@ -158,10 +162,12 @@ async def test_add_ocpp_station(hass: HomeAssistant, site: MockConfigEntry) -> N
     assert result["type"] is FlowResultType.CREATE_ENTRY
     station = stations(site)["ocpp:CP-1"]
     assert station.title == "Bay 4"
-    assert dict(station.data) == {
+    data = dict(station.data)
+    assert password_matches(data.pop("password_hash"), shown["password"])
+    assert shown["password"] not in repr(site.as_dict())  # the password is kept only as a hash
+    assert data == {
         "protocol": "ocpp",
         "charge_point_id": "CP-1",
-        "password": shown["password"],
         "connectors": 2,
         "min_current_a": 6.0,
         "max_current_a": 16.0,
@@ -319,7 +325,7 @@ async def test_reconfigure_ocpp_station(hass: HomeAssistant, site: MockConfigEnt
     assert dict(station.data) == {
         "protocol": "ocpp",
         "charge_point_id": "CP-OLD",
-        "password": "old-password",
+        "password_hash": OLD_HASH,
         "connectors": 2,
         "min_current_a": 6.0,
         "max_current_a": 16.0,
@@ -339,10 +345,12 @@ async def test_reconfigure_ocpp_new_password(hass: HomeAssistant, site: MockConf
     shown = result["description_placeholders"]
     assert PASSWORD.fullmatch(shown["password"])
     assert shown["url"] == f"ws://{NO_HOST}:9000/CP-OLD"
-    assert stations(site)["ocpp:CP-OLD"].data["password"] == "old-password"
+    assert stations(site)["ocpp:CP-OLD"].data["password_hash"] == OLD_HASH
     result = await _submit(hass, result, {})
     assert result["reason"] == "reconfigure_successful"
-    assert stations(site)["ocpp:CP-OLD"].data["password"] == shown["password"]
+    new_hash = stations(site)["ocpp:CP-OLD"].data["password_hash"]
+    assert password_matches(new_hash, shown["password"])
+    assert not password_matches(new_hash, "old-password")
 
 
 async def test_reconfigure_ocpp_min_above_max(hass: HomeAssistant, site: MockConfigEntry) -> None:
@@ -412,10 +420,11 @@ async def test_discovery_adds_the_charge_point(hass: HomeAssistant, site: MockCo
     assert shown["url"] == f"ws://{NO_HOST}:9000/EVB-P2147"
     station = stations(site)["ocpp:EVB-P2147"]  # already on the site
     assert station.title == "EVB-P2147"
-    assert dict(station.data) == {
+    data = dict(station.data)
+    assert password_matches(data.pop("password_hash"), shown["password"])
+    assert data == {
         "protocol": "ocpp",
         "charge_point_id": "EVB-P2147",
-        "password": shown["password"],
         "connectors": 1,
         "min_current_a": 6.0,
         "max_current_a": 16.0,

@@ -1,4 +1,4 @@
-"""The repair issue of a charger that refuses the site's limits, raised and cleared."""
+"""Repair issues of the OCPP port: a charger that refuses limits, an address locked out."""
 
 from __future__ import annotations
 
@@ -39,4 +39,31 @@ def async_charger_limited(
             "charge_point": link.charge_point_id,
             "max": f"{link.station.capabilities.max_current_a:g}",
         },
+    )
+
+
+def locked_out_issue_id(entry_id: str, address: str) -> str:
+    """The repair issue of an address locked out of a site's OCPP port."""
+    return f"ocpp_locked_out_{entry_id}_{address}"
+
+
+@callback
+def async_login_locked_out(
+    hass: HomeAssistant, entry_id: str, site: str, charge_point_id: str, address: str
+) -> None:
+    """An address sent too many wrong passwords: say so, and offer to let it try again."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        locked_out_issue_id(entry_id, address),
+        is_fixable=True,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="ocpp_locked_out",
+        translation_placeholders={
+            "site": site,
+            "address": address,
+            "charge_point": charge_point_id,
+        },
+        data={"entry_id": entry_id, "address": address},
     )

@@ -15,12 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
-from homeassistant.const import CONF_PASSWORD
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, discovery_flow
+from homeassistant.core import HassJob, HomeAssistant
+from homeassistant.helpers import device_registry as dr, discovery_flow, issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
-from ..const import CONF_ALLOWED_TAGS, CONF_CHARGE_POINT_ID, CONF_PROTOCOL, DOMAIN, PROTOCOL_OCPP
+from ..const import (
+    CONF_ALLOWED_TAGS,
+    CONF_CHARGE_POINT_ID,
+    CONF_PASSWORD_HASH,
+    CONF_PROTOCOL,
+    DOMAIN,
+    PROTOCOL_OCPP,
+)
 from ..devices import async_site_device
 from ..hub import SiteHub
 from ..links.ocpp import OcppStationLink
@@ -28,7 +35,7 @@ from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState
 from .configuration import Configuration
 from .discovery_budget import OfferBudget
-from .repairs import async_charger_limited
+from .repairs import async_charger_limited, async_login_locked_out, locked_out_issue_id
 from .steps import ChargePointSteps
 from .store import async_site_tag, restore_states, saved_states
 
@@ -61,7 +68,7 @@ class OcppSite:
         self.hub = hub
         self.subentries: dict[str, str] = {}
         """The station subentry of each charge point id."""
-        self.passwords: dict[str, str] = {}
+        self.password_hashes: dict[str, str] = {}
         self._enroll(charge_points)
         self.links: dict[str, list[OcppStationLink]] = {}
         """The stations of each charge point (one per connector), from start()."""
@@ -96,15 +103,15 @@ class OcppSite:
 
     def _enroll(self, charge_points: Mapping[str, Mapping[str, Any]]) -> None:
         self.subentries = {data[CONF_CHARGE_POINT_ID]: key for key, data in charge_points.items()}
-        self.passwords = {
-            data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD] for data in charge_points.values()
+        self.password_hashes = {
+            data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD_HASH] for data in charge_points.values()
         }
 
     def start(self) -> None:
         """Let the site's charge points in and follow them (the hub has linked its stations)."""
         self._take_links()
         central = self.central
-        central.passwords = dict(self.passwords)
+        central.password_hashes = dict(self.password_hashes)
         central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
         central.listener = self
         self.hub.sharing.add_listener(self._sharing_changed)
@@ -136,11 +143,11 @@ class OcppSite:
         others online are configured again, as the fallback (supply / stations) and the
         ceiling (their connectors' maximum) may have changed.
         """
-        before = self.passwords
+        before = self.password_hashes
         self._enroll(charge_points)
-        self.central.passwords = dict(self.passwords)
-        for charge_point_id, password in before.items():
-            if self.passwords.get(charge_point_id) != password:
+        self.central.password_hashes = dict(self.password_hashes)
+        for charge_point_id, password_hash in before.items():
+            if self.password_hashes.get(charge_point_id) != password_hash:
                 self._online.discard(charge_point_id)
                 self.configuration.end(charge_point_id)
                 await self.central.disconnect(charge_point_id, "enrolment changed")
@@ -262,6 +269,25 @@ class OcppSite:
             DOMAIN,
             {"source": SOURCE_INTEGRATION_DISCOVERY},
             {"entry_id": self.entry_id, "charge_point_id": charge_point_id},
+        )
+
+    def login_locked_out(self, charge_point_id: str, address: str) -> None:
+        """An address is locked out for wrong passwords: a repair issue until the lockout ends."""
+        _LOGGER.warning(
+            "%s: %s is locked out of the OCPP port for %d minutes after wrong passwords for %s",
+            self.hub.site.name,
+            address,
+            round(self.central.login_throttle.lockout_s / 60),
+            charge_point_id,
+        )
+        async_login_locked_out(
+            self.hass, self.entry_id, self.hub.site.name, charge_point_id, address
+        )
+        issue_id = locked_out_issue_id(self.entry_id, address)
+        async_call_later(
+            self.hass,
+            self.central.login_throttle.lockout_s,
+            HassJob(lambda _now: ir.async_delete_issue(self.hass, DOMAIN, issue_id)),
         )
 
     def _limitable_changed(self, link: OcppStationLink, limitable: bool) -> None:

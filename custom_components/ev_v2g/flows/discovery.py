@@ -22,6 +22,7 @@ from ..const import (
     DOMAIN,
     SUBENTRY_STATION,
 )
+from ..transport.ocpp.passwords import hash_password
 from .ocpp import (
     CHARGE_POINT_ID,
     credentials,
@@ -80,7 +81,8 @@ class OcppDiscoverySteps(ConfigFlow):
             if float(user_input[CONF_MIN_CURRENT]) > float(user_input[CONF_MAX_CURRENT]):
                 errors[CONF_MIN_CURRENT] = "min_above_max"
             else:
-                data = ocpp_data(user_input, self._charge_point_id, new_password())
+                password = new_password()
+                data = ocpp_data(user_input, self._charge_point_id, hash_password(password))
                 self.hass.config_entries.async_add_subentry(
                     site,
                     ConfigSubentry(
@@ -90,7 +92,7 @@ class OcppDiscoverySteps(ConfigFlow):
                         unique_id=station_unique_id(self._charge_point_id),
                     ),
                 )
-                self._added = credentials(self.hass, site, data)
+                self._added = credentials(self.hass, site, self._charge_point_id, password)
                 return await self.async_step_charge_point_added()
         defaults = user_input or {CONF_NAME: self._charge_point_id}
         return self.async_show_form(

@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME, CONF_PASSWORD
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import BooleanSelector, SelectOptionDict, TextSelector
@@ -27,11 +27,13 @@ from ..const import (
     CONF_MIN_CURRENT,
     CONF_OCPP_CERTFILE,
     CONF_OCPP_PORT,
+    CONF_PASSWORD_HASH,
     CONF_PROTOCOL,
     DEFAULT_OCPP_PORT,
     DOMAIN,
     PROTOCOL_OCPP,
 )
+from ..transport.ocpp.passwords import hash_password
 from .selectors import whole
 from .station_form import electrical_data, electrical_fields, resident_options
 
@@ -77,12 +79,13 @@ def charger_url(hass: HomeAssistant, entry: ConfigEntry, charge_point_id: str) -
     return f"{scheme}://{host}:{port}/{charge_point_id}"
 
 
-def credentials(hass: HomeAssistant, entry: ConfigEntry, data: dict[str, Any]) -> dict[str, str]:
-    """Description placeholders of a step that shows a charger its credentials."""
-    charge_point_id = data[CONF_CHARGE_POINT_ID]
+def credentials(
+    hass: HomeAssistant, entry: ConfigEntry, charge_point_id: str, password: str
+) -> dict[str, str]:
+    """Description placeholders of the step that shows a charger its credentials, once."""
     return {
         "charge_point_id": charge_point_id,
-        "password": data[CONF_PASSWORD],
+        "password": password,
         "url": charger_url(hass, entry, charge_point_id),
     }
 
@@ -109,12 +112,14 @@ def ocpp_schema(
     return vol.Schema(fields)
 
 
-def ocpp_data(user_input: dict[str, Any], charge_point_id: str, password: str) -> dict[str, Any]:
-    """An OCPP station's subentry data."""
+def ocpp_data(
+    user_input: dict[str, Any], charge_point_id: str, password_hash: str
+) -> dict[str, Any]:
+    """An OCPP station's subentry data: its password only as the hash ``hash_password`` made."""
     return {
         CONF_PROTOCOL: PROTOCOL_OCPP,
         CONF_CHARGE_POINT_ID: charge_point_id,
-        CONF_PASSWORD: password,
+        CONF_PASSWORD_HASH: password_hash,
         CONF_CONNECTORS: int(user_input[CONF_CONNECTORS]),
         **electrical_data(user_input),
     }
@@ -130,6 +135,8 @@ class OcppStationFlow(ConfigSubentryFlow):
 
     _title: str
     _data: dict[str, Any]
+    _password: str
+    """The new password, in plain text only in this flow: shown once, stored as a hash."""
 
     async def async_step_ocpp(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Ask for the charge point's id, connectors, current range, phases and owner."""
@@ -143,7 +150,8 @@ class OcppStationFlow(ConfigSubentryFlow):
             elif float(user_input[CONF_MIN_CURRENT]) > float(user_input[CONF_MAX_CURRENT]):
                 errors[CONF_MIN_CURRENT] = "min_above_max"
             else:
-                data = ocpp_data(user_input, charge_point_id, new_password())
+                self._password = new_password()
+                data = ocpp_data(user_input, charge_point_id, hash_password(self._password))
                 self._title, self._data = station_title(user_input, charge_point_id), data
                 return await self.async_step_ocpp_password()
         return self.async_show_form(
@@ -166,8 +174,11 @@ class OcppStationFlow(ConfigSubentryFlow):
                 errors[CONF_MIN_CURRENT] = "min_above_max"
             else:
                 renew = bool(user_input.get(CONF_NEW_PASSWORD))
-                password = new_password() if renew else current.data[CONF_PASSWORD]
-                data = ocpp_data(user_input, charge_point_id, password)
+                password_hash = current.data[CONF_PASSWORD_HASH]
+                if renew:
+                    self._password = new_password()
+                    password_hash = hash_password(self._password)
+                data = ocpp_data(user_input, charge_point_id, password_hash)
                 self._title, self._data = station_title(user_input, charge_point_id), data
                 if renew:
                     return await self.async_step_ocpp_password()
@@ -190,7 +201,9 @@ class OcppStationFlow(ConfigSubentryFlow):
             return self._store_pending()
         return self.async_show_form(
             step_id="ocpp_password",
-            description_placeholders=credentials(self.hass, self._get_entry(), self._data),
+            description_placeholders=credentials(
+                self.hass, self._get_entry(), self._data[CONF_CHARGE_POINT_ID], self._password
+            ),
         )
 
     def _store_pending(self) -> SubentryFlowResult:

@@ -25,6 +25,7 @@ class Recorder:
         """Nothing heard yet."""
         self.changes: list[tuple[str, int | None]] = []
         self.unknown: list[str] = []
+        self.locked_out: list[tuple[str, str]] = []
 
     def charge_point_changed(self, state: ChargePointState, connector: int | None) -> None:
         """Write down a change."""
@@ -33,6 +34,10 @@ class Recorder:
     def unknown_charge_point(self, charge_point_id: str) -> None:
         """Write down an unknown id."""
         self.unknown.append(charge_point_id)
+
+    def login_locked_out(self, charge_point_id: str, address: str) -> None:
+        """Write down a lockout."""
+        self.locked_out.append((charge_point_id, address))
 
 
 class OcppClient:

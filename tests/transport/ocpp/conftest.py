@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.ev_v2g.transport.ocpp import CentralSystem
+from custom_components.ev_v2g.transport.ocpp.passwords import hash_password
 
 from .client import PASSWORD, OcppClient, Recorder
 
@@ -25,7 +26,7 @@ async def central(loopback: None, recorder: Recorder) -> AsyncIterator[CentralSy
     """A central system on a free loopback port that knows CP1..CP3 and accepts tag TAG1."""
     system = CentralSystem(port=0, host="127.0.0.1", heartbeat_interval=30, call_timeout=1.0)
     system.listener = recorder
-    system.passwords = {f"CP{number}": PASSWORD for number in (1, 2, 3)}
+    system.password_hashes = {f"CP{number}": hash_password(PASSWORD) for number in (1, 2, 3)}
     system.accepted_tags = frozenset({"tag1", "04a2b3c4"})  # casefolded, as the site gives them
     await system.start()
     yield system

@@ -7,12 +7,12 @@ is HTTP Basic authentication with the charge point id as user name.
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import unquote
 
 from aiohttp import BasicAuth
 
 from .model import OcppVersion
+from .passwords import password_matches
 
 MAX_ID_LENGTH = 255
 
@@ -46,14 +46,17 @@ def choose_subprotocol(header: str | None) -> OcppVersion | None:
     return None
 
 
-def basic_auth_matches(header: str | None, charge_point: str, password: str) -> bool:
-    """Whether an ``Authorization`` header carries the charge point's id and password."""
+def basic_auth_matches(header: str | None, charge_point: str, password_hash: str) -> bool:
+    """Whether an ``Authorization`` header carries the charge point's id and its password.
+
+    The password is checked against ``password_hash`` (``passwords.hash_password``).
+    """
     if not header:
         return False
     try:
         credentials = BasicAuth.decode(header)
     except ValueError:
         return False
-    return credentials.login == charge_point and hmac.compare_digest(
-        credentials.password.encode(), password.encode()
+    return credentials.login == charge_point and password_matches(
+        password_hash, credentials.password
     )

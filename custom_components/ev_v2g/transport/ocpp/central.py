@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 import ssl
 import time
@@ -24,7 +25,9 @@ from .commands_v201 import V201Commands
 from .connection import OcppConnection
 from .errors import NotConnectedError
 from .frames import MAX_FRAME_BYTES
+from .guard import HANDSHAKE_TIMEOUT, GuardedServer
 from .lib import load_validators
+from .login_throttle import LoginThrottle
 from .model import ChargePointState, OcppVersion
 from .ratelimit import RateLimitedLog, RateLimiter
 from .record import CentralSystemListener, ChargePointRecord
@@ -58,7 +61,8 @@ class CentralSystem:
     Attributes:
         listener: hears of changes; may be None for a while (the site reloading): the
             central system keeps serving and keeping state.
-        passwords: charge point id -> password; an id not in here is unknown and refused.
+        password_hashes: charge point id -> its password's hash (``passwords.hash_password``);
+            an id not in here is unknown and refused.
         accepted_tags: the id tags answered Accepted, casefolded (OCPP id tags are case-insensitive); any other is Invalid.
         states: charge point id -> what we know of it, kept across reconnects; the site may
             fill it (restored transactions) before ``start``.
@@ -74,6 +78,7 @@ class CentralSystem:
         heartbeat_interval: int = 60,
         call_timeout: float = 10.0,
         offline_after: float | None = None,
+        login_throttle: LoginThrottle | None = None,
     ) -> None:
         """Configure the server; ``start`` binds it.
 
@@ -85,9 +90,10 @@ class CentralSystem:
             call_timeout: how long a command waits for the charge point's answer, seconds.
             offline_after: silence after which a connection is closed and the charge point
                 offline; 2 x heartbeat_interval by default.
+            login_throttle: what wrong passwords cost (``LoginThrottle()`` by default).
         """
         self.listener: CentralSystemListener | None = None
-        self.passwords: dict[str, str] = {}
+        self.password_hashes: dict[str, str] = {}
         self.accepted_tags: frozenset[str] = frozenset()
         self.site_tag = new_site_tag()
         """The id tag of remote starts for nobody's tag (an administrator's, an automation's):
@@ -104,15 +110,19 @@ class CentralSystem:
         self._records: dict[str, ChargePointRecord] = {}
         self._connections: dict[str, OcppConnection] = {}
         self._closing: set[asyncio.Task[None]] = set()
-        self._runner: web.AppRunner | None = None
+        self.login_throttle = login_throttle or LoginThrottle()
+        self.server = GuardedServer(self._handle, access_log=None)
+        """The HTTP server: what it holds pending, refused and timed out."""
+        self._runner: web.ServerRunner | None = None
+        self._listening: asyncio.Server | None = None
         self._log = RateLimitedLog(_LOGGER)
         self._unknown = RateLimiter()
 
     @property
     def port(self) -> int:
         """The TCP port the server is bound to (the configured one before ``start``)."""
-        if self._runner is not None and self._runner.addresses:
-            return int(self._runner.addresses[0][1])
+        if self._listening is not None and self._listening.sockets:
+            return int(self._listening.sockets[0].getsockname()[1])
         return self._port
 
     async def start(self) -> None:
@@ -123,15 +133,19 @@ class CentralSystem:
         """
         # Read the OCPP schemas now, off the event loop: frames are then checked inline.
         await asyncio.get_running_loop().run_in_executor(None, load_validators)
-        app = web.Application()
-        app.router.add_get(r"/{path:[\s\S]*}", self._handle)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=self.call_timeout
+        runner = web.ServerRunner(
+            self.server, handle_signals=False, shutdown_timeout=self.call_timeout
         )
         await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port, ssl_context=self._ssl_context)
         try:
-            await site.start()
+            self._listening = await asyncio.get_running_loop().create_server(
+                self.server,
+                self._host,
+                self._port,
+                ssl=self._ssl_context,
+                ssl_handshake_timeout=HANDSHAKE_TIMEOUT if self._ssl_context else None,
+                reuse_address=True,
+            )
         except BaseException:
             await runner.cleanup()
             raise
@@ -147,9 +161,14 @@ class CentralSystem:
             *self._closing,
             return_exceptions=True,
         )
+        if self._listening is not None:
+            self._listening.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._listening is not None:
+            await self._listening.wait_closed()
+            self._listening = None
 
     def connected(self, charge_point_id: str) -> bool:
         """Whether a charge point has an open connection."""
@@ -186,8 +205,28 @@ class CentralSystem:
 
     # The upgrade request ----------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Check an upgrade request, then serve the WebSocket until it closes."""
+        self.server.request_arrived(request)
+        admitted = await self._admit(request)
+        if isinstance(admitted, web.Response):
+            admitted.force_close()  # a stranger does not keep the connection for another try
+            return admitted
+        self.server.authenticated(request)
+        identity, version = admitted
+        ws = web.WebSocketResponse(
+            protocols=(version.value,),
+            timeout=min(self.call_timeout, 5.0),
+            max_msg_size=MAX_FRAME_BYTES,
+        )
+        await ws.prepare(request)
+        await self._serve(identity, version, ws)
+        return ws
+
+    async def _admit(self, request: web.BaseRequest) -> tuple[str, OcppVersion] | web.Response:
+        """The charge point and version of a request that may be served, else its refusal."""
+        if request.method != hdrs.METH_GET:
+            return web.Response(status=405, text="Only GET upgrades to OCPP.\n")
         identity = charge_point_id(request.rel_url.raw_path)
         if identity is None:
             return web.Response(status=404, text="The path must be /<charge point id>.\n")
@@ -202,21 +241,38 @@ class CentralSystem:
             return web.Response(
                 status=400, text="Offer the WebSocket subprotocol ocpp2.0.1 or ocpp1.6.\n"
             )
-        if (refusal := self._authenticate(request, identity)) is not None:
-            return refusal
-        ws = web.WebSocketResponse(
-            protocols=(version.value,),
-            timeout=min(self.call_timeout, 5.0),
-            max_msg_size=MAX_FRAME_BYTES,
-        )
-        await ws.prepare(request)
-        await self._serve(identity, version, ws)
-        return ws
+        refusal = await self._authenticate(request, identity)
+        return (identity, version) if refusal is None else refusal
 
-    def _authenticate(self, request: web.Request, identity: str) -> web.Response | None:
-        """None when the request carries the charge point's password, else the 401 to answer."""
-        password = self.passwords.get(identity)
-        if password is None:
+    def unlock(self, address: str) -> None:
+        """Let an address locked out for wrong passwords try again now."""
+        self.login_throttle.unlock(address)
+
+    async def _authenticate(self, request: web.BaseRequest, identity: str) -> web.Response | None:
+        """None when the request carries the charge point's password, else the answer.
+
+        Wrong passwords cost time (``LoginThrottle``): an address waits before its next try
+        is checked (429), is locked out after too many (403), and each wrong answer for an
+        id guessed at again is held back.
+        """
+        address = request.remote or "unknown"
+        throttle = self.login_throttle
+        if throttle.locked_out(address):
+            self._log.warning(
+                (address, "locked"),
+                "%s is locked out of the OCPP port for wrong passwords (it tried %s)",
+                address,
+                identity,
+            )
+            return web.Response(status=403, text="Locked out: too many wrong passwords.\n")
+        if (wait_s := throttle.wait_s(address)) > 0:
+            return web.Response(
+                status=429,
+                text="Too many wrong passwords: wait.\n",
+                headers={hdrs.RETRY_AFTER: str(math.ceil(wait_s))},
+            )
+        password_hash = self.password_hashes.get(identity)
+        if password_hash is None:
             if self._unknown.allow(identity) is not None:
                 _LOGGER.info(
                     "Unknown charge point %s tried to connect from %s", identity, request.remote
@@ -226,15 +282,25 @@ class CentralSystem:
                         self.listener.unknown_charge_point(identity)
                     except Exception:
                         _LOGGER.exception("Listener failed on unknown charge point %s", identity)
-        elif basic_auth_matches(request.headers.get(hdrs.AUTHORIZATION), identity, password):
+        elif basic_auth_matches(request.headers.get(hdrs.AUTHORIZATION), identity, password_hash):
+            throttle.succeeded(address, identity)
             return None
+        elif request.headers.get(hdrs.AUTHORIZATION) is None:
+            pass  # a charger's first try without credentials (it retries with them on 401)
         else:
             self._log.warning(
                 (identity, "auth"),
-                "Charge point %s connecting from %s: missing or wrong password",
+                "Charge point %s connecting from %s: wrong password",
                 identity,
-                request.remote,
+                address,
             )
+            hold_s = throttle.failed(address, identity)
+            if throttle.locked_out(address) and self.listener is not None:
+                try:
+                    self.listener.login_locked_out(identity, address)
+                except Exception:
+                    _LOGGER.exception("Listener failed on the lockout of %s", address)
+            await asyncio.sleep(hold_s)
         return web.Response(status=401, text="Unauthorized.\n", headers=_UNAUTHORIZED_HEADERS)
 
     async def _serve(self, identity: str, version: OcppVersion, ws: web.WebSocketResponse) -> None:

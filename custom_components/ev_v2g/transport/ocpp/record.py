@@ -36,6 +36,9 @@ class CentralSystemListener(Protocol):
     def unknown_charge_point(self, charge_point_id: str) -> None:
         """An id with no password configured tried to connect (already refused with 401)."""
 
+    def login_locked_out(self, charge_point_id: str, address: str) -> None:
+        """An address sent too many wrong passwords (the last for this id): it is locked out."""
+
 
 class CentralContext(Protocol):
     """What a session needs of its central system."""
