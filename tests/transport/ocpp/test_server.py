@@ -24,36 +24,10 @@ from custom_components.ev_v2g.transport.ocpp.model import ChargePointState, Ocpp
 from custom_components.ev_v2g.transport.ocpp.passwords import hash_password
 from tests.common import eventually
 
-from .client import PASSWORD, OcppClient, Recorder
+from .client import PASSWORD, OcppClient, Recorder, http_get, upgrade_headers
 from .conftest import ConnectFactory
 
 BOOT_16 = {"chargePointVendor": "Acme", "chargePointModel": "Wallbox"}
-
-
-async def http_get(
-    central: CentralSystem, path: str, headers: dict[str, str] | None = None
-) -> tuple[int, aiohttp.typedefs.LooseHeaders, str]:
-    """A plain HTTP GET to the central system."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(f"http://127.0.0.1:{central.port}{path}", headers=headers) as response,
-    ):
-        return response.status, response.headers, await response.text()
-
-
-def upgrade_headers(protocols: str | None = "ocpp1.6", auth: str | None = None) -> dict[str, str]:
-    """The headers of a WebSocket upgrade request."""
-    headers = {
-        "Upgrade": "websocket",
-        "Connection": "Upgrade",
-        "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-    }
-    if protocols is not None:
-        headers["Sec-WebSocket-Protocol"] = protocols
-    if auth is not None:
-        headers["Authorization"] = auth
-    return headers
 
 
 @pytest.mark.parametrize("path", ["/", "/a/b", "/%2F", "/CP1/", "/%FF", "/%0A"])
