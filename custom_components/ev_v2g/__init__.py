@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .devices import async_register_devices, async_remove_stale_devices
+from .entry_removal import async_remove_entry as async_remove_entry
 from .migration import async_migrate_entry as async_migrate_entry
 from .runtime import EvV2gConfigEntry, async_start_site, site_structure
 from .services import async_setup_services

@@ -14,15 +14,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import REDACTED
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
-from homeassistant.core import HassJob, HomeAssistant
-from homeassistant.helpers import device_registry as dr, discovery_flow, issue_registry as ir
-from homeassistant.helpers.event import async_call_later
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 
 from ..const import (
     CONF_ALLOWED_TAGS,
     CONF_CHARGE_POINT_ID,
+    CONF_CONNECTORS,
     CONF_PASSWORD_HASH,
     CONF_PROTOCOL,
     DOMAIN,
@@ -34,10 +33,10 @@ from ..links.ocpp import OcppStationLink
 from ..transport.errors import StationError
 from ..transport.ocpp.model import ChargePointState
 from .configuration import Configuration
-from .discovery_budget import OfferBudget
-from .repairs import async_charger_limited, async_login_locked_out, locked_out_issue_id
+from .repairs import async_charger_limited
 from .steps import ChargePointSteps
 from .store import async_site_tag, restore_states, saved_states
+from .strangers import Strangers
 
 if TYPE_CHECKING:
     from ..transport.ocpp.central import CentralSystem
@@ -69,11 +68,12 @@ class OcppSite:
         self.subentries: dict[str, str] = {}
         """The station subentry of each charge point id."""
         self.password_hashes: dict[str, str] = {}
+        self.connector_counts: dict[str, int] = {}
         self._enroll(charge_points)
         self.links: dict[str, list[OcppStationLink]] = {}
         """The stations of each charge point (one per connector), from start()."""
         self.allowed_tags = [str(tag) for tag in options.get(CONF_ALLOWED_TAGS) or ()]
-        self.offers = OfferBudget()
+        self.strangers = Strangers(hass, entry_id, lambda: hub.site.name, central)
         self.store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.ocpp_{entry_id}")
         self.tag_store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.ocpp_site_tag_{entry_id}")
         self._online: set[str] = set()
@@ -85,7 +85,6 @@ class OcppSite:
             self.accepted_tags,
         )
         self.configuration = Configuration(hass, self.steps.steps)
-        self._unknown_connectors: set[tuple[str, int]] = set()
         self._site_limit_a = hub.sharing.site_limit_a
         self._transactions: dict[tuple[str, int], str | None] = {}
         """The transaction last stored for each connector."""
@@ -106,12 +105,17 @@ class OcppSite:
         self.password_hashes = {
             data[CONF_CHARGE_POINT_ID]: data[CONF_PASSWORD_HASH] for data in charge_points.values()
         }
+        self.connector_counts = {
+            data[CONF_CHARGE_POINT_ID]: int(data[CONF_CONNECTORS])
+            for data in charge_points.values()
+        }
 
     def start(self) -> None:
         """Let the site's charge points in and follow them (the hub has linked its stations)."""
         self._take_links()
         central = self.central
         central.password_hashes = dict(self.password_hashes)
+        central.connector_counts = dict(self.connector_counts)
         central.accepted_tags = frozenset(tag.casefold() for tag in self.accepted_tags())
         central.listener = self
         self.hub.sharing.add_listener(self._sharing_changed)
@@ -146,6 +150,7 @@ class OcppSite:
         before = self.password_hashes
         self._enroll(charge_points)
         self.central.password_hashes = dict(self.password_hashes)
+        self.central.connector_counts = dict(self.connector_counts)
         for charge_point_id, password_hash in before.items():
             if self.password_hashes.get(charge_point_id) != password_hash:
                 self._online.discard(charge_point_id)
@@ -219,19 +224,6 @@ class OcppSite:
                 self.configuration.end(state.id)
             if state.booted:
                 self._describe_device(state)
-        elif (
-            links
-            and connector > len(links)
-            and (state.id, connector) not in self._unknown_connectors
-        ):
-            self._unknown_connectors.add((state.id, connector))
-            _LOGGER.warning(
-                "Charge point %s reports connector %s; its station is set up with %s: "
-                "reconfigure it to add the connector",
-                state.id,
-                connector,
-                len(links),
-            )
         if connector is not None:
             self._save_if_transaction_changed(state, connector)
 
@@ -252,43 +244,12 @@ class OcppSite:
         )
 
     def unknown_charge_point(self, charge_point_id: str) -> None:
-        """An unknown id tried to connect: ask the user whether it may (a few at a time)."""
-        if not self.offers.take():
-            if self.offers.refused == 1:
-                _LOGGER.warning(
-                    "%s: more than %d unknown charge points knocked within %d minutes; "
-                    "%s and later ones are not offered until the window passes",
-                    self.hub.site.name,
-                    self.offers.most,
-                    round(self.offers.window_s / 60),
-                    charge_point_id,
-                )
-            return
-        discovery_flow.async_create_flow(
-            self.hass,
-            DOMAIN,
-            {"source": SOURCE_INTEGRATION_DISCOVERY},
-            {"entry_id": self.entry_id, "charge_point_id": charge_point_id},
-        )
+        """An unknown id tried to connect (``Strangers``)."""
+        self.strangers.unknown_charge_point(charge_point_id)
 
     def login_locked_out(self, charge_point_id: str, address: str) -> None:
-        """An address is locked out for wrong passwords: a repair issue until the lockout ends."""
-        _LOGGER.warning(
-            "%s: %s is locked out of the OCPP port for %d minutes after wrong passwords for %s",
-            self.hub.site.name,
-            address,
-            round(self.central.login_throttle.lockout_s / 60),
-            charge_point_id,
-        )
-        async_login_locked_out(
-            self.hass, self.entry_id, self.hub.site.name, charge_point_id, address
-        )
-        issue_id = locked_out_issue_id(self.entry_id, address)
-        async_call_later(
-            self.hass,
-            self.central.login_throttle.lockout_s,
-            HassJob(lambda _now: ir.async_delete_issue(self.hass, DOMAIN, issue_id)),
-        )
+        """An address is locked out for wrong passwords (``Strangers``)."""
+        self.strangers.login_locked_out(charge_point_id, address)
 
     def _limitable_changed(self, link: OcppStationLink, limitable: bool) -> None:
         async_charger_limited(self.hass, self.entry_id, link, limitable)

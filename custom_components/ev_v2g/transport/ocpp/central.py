@@ -95,6 +95,8 @@ class CentralSystem:
         self.listener: CentralSystemListener | None = None
         self.password_hashes: dict[str, str] = {}
         self.accepted_tags: frozenset[str] = frozenset()
+        self.connector_counts: dict[str, int] = {}
+        """Charge point id -> its configured connectors; others it reports are not kept."""
         self.site_tag = new_site_tag()
         """The id tag of remote starts for nobody's tag (an administrator's, an automation's):
         this site's own secret, never one tag that every site accepts."""

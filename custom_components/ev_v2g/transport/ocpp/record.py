@@ -26,6 +26,9 @@ from .remote_starts import RemoteStarts
 
 _LOGGER = logging.getLogger(__name__)
 
+MAX_CONNECTORS = 8
+"""Connectors kept of a charge point whose count is not configured (the forms allow 1-8)."""
+
 
 class CentralSystemListener(Protocol):
     """What the site implements to hear from the central system."""
@@ -45,6 +48,7 @@ class CentralContext(Protocol):
 
     listener: CentralSystemListener | None
     accepted_tags: frozenset[str]
+    connector_counts: dict[str, int]
 
     def issue_transaction_id(self) -> int:
         """A new 1.6 transaction id."""
@@ -96,6 +100,26 @@ class ChargePointRecord:
     def authorized(self, id_tag: str | None) -> bool:
         """Whether an id tag is one we accept."""
         return id_tag is not None and id_tag.casefold() in self.central.accepted_tags
+
+    def admits(self, connector: int) -> bool:
+        """Whether a connector number is one of this charge point's (connector 0 is the whole).
+
+        A number beyond its configured count is not kept: a charger inventing thousands of
+        connectors must not create, log or store thousands. One rate-limited warning says so.
+        """
+        count = self.central.connector_counts.get(self.state.id, MAX_CONNECTORS)
+        if 0 < connector <= count:
+            return True
+        if connector > count:
+            self.log.warning(
+                (self.state.id, "connectors"),
+                "Charge point %s reports connector %s; its station is set up with %s: "
+                "reconfigure it to add the connector",
+                self.state.id,
+                connector,
+                count,
+            )
+        return False
 
     def set_status(
         self, connector: int, status: ConnectorStatus, error_code: str | None = None

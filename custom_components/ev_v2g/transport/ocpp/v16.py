@@ -73,7 +73,7 @@ class V16Connection(OcppConnection):
         self, connector_id: int, error_code: str, status: str, **_: Any
     ) -> Any:
         """Keep a connector's status (connector 0, the charge point as a whole, is not kept)."""
-        if connector_id > 0:
+        if self.record.admits(connector_id):
             self.record.set_status(
                 connector_id,
                 ConnectorStatus(status),
@@ -92,6 +92,11 @@ class V16Connection(OcppConnection):
     ) -> Any:
         """Give the transaction an id (also for a refused tag, as 1.6 requires) and keep it."""
         started_at = self.timestamp_of(timestamp, "StartTransaction")
+        if not self.record.admits(connector_id):  # 1.6 wants an id even so; nothing is kept
+            return v16_call_result.StartTransaction(
+                transaction_id=self.record.central.issue_transaction_id(),
+                id_tag_info={"status": "Invalid"},
+            )
         state = self.record.state.connector(connector_id)
         current = state.transaction
         if (
@@ -160,7 +165,7 @@ class V16Connection(OcppConnection):
         **_: Any,
     ) -> Any:
         """Apply the samples; a transaction we do not know on an idle connector is adopted."""
-        if connector_id > 0:
+        if self.record.admits(connector_id):
             samples = self.samples_of(meter_value)
             key = None if transaction_id is None else str(transaction_id)
             state = self.record.state.connector(connector_id)

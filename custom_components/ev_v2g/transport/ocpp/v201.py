@@ -92,7 +92,7 @@ class V201Connection(OcppConnection):
     @handles("StatusNotification")
     def on_status_notification(self, *, connector_status: str, evse_id: int, **_: Any) -> Any:
         """Keep an EVSE's status; Occupied keeps what a transaction told more precisely."""
-        if evse_id > 0:
+        if self.record.admits(evse_id):
             status = _STATUSES[connector_status]
             current = self.record.state.connector(evse_id).status
             if status is ConnectorStatus.OCCUPIED and current in _REFINED:
@@ -123,6 +123,10 @@ class V201Connection(OcppConnection):
         at = self.timestamp_of(timestamp, "TransactionEvent")
         if evse is not None and evse["id"] > 0:
             connector = int(evse["id"])
+            if not session.admits(connector):
+                if id_token is None:
+                    return v201_call_result.TransactionEvent()
+                return v201_call_result.TransactionEvent(id_token_info={"status": "Invalid"})
         else:
             connector = session.find_connector(transaction_id)
         id_tag = None if id_token is None else id_token.get("id_token")
@@ -165,7 +169,7 @@ class V201Connection(OcppConnection):
     @handles("MeterValues")
     def on_meter_values(self, *, evse_id: int, meter_value: list[dict[str, Any]], **_: Any) -> Any:
         """Apply the samples (EVSE 0, the station's main meter, is not kept)."""
-        if evse_id > 0:
+        if self.record.admits(evse_id):
             self.record.apply_samples(evse_id, self.samples_of(meter_value))
         return v201_call_result.MeterValues()
 
