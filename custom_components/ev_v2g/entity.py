@@ -1,8 +1,16 @@
-"""Base entities: a station's (per-station push updates) and the site's (sharing updates)."""
+"""Base entities: a station's (per-station push updates) and the site's (sharing updates).
+
+State writes are paced per entity by a token bucket: WRITE_BURST changes in a row are written
+at once, then at most WRITE_RATE_HZ a second (a station notifying a thousand times a second),
+and the last value always lands when the burst ends. The recorder and the frontend see a
+bounded number of states whatever a station sends; ordinary traffic is never delayed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
+import math
 from typing import Any
 
 from homeassistant.core import callback
@@ -16,13 +24,21 @@ from .devices import station_identifier
 from .hub import SiteHub
 from .runtime import EvV2gConfigEntry
 
+WRITE_BURST = 10
+"""State writes an entity may make at once."""
+WRITE_RATE_HZ = 2.0
+"""State writes a second an entity may make once its burst is spent."""
+
 
 class EvV2gEntity(Entity):
-    """Pushes its state only when what it shows changed."""
+    """Pushes its state only when what it shows changed, paced by a token bucket."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
     _written: tuple[bool, Any] | None = None
+    _tokens = float(WRITE_BURST)
+    _tokens_at = -math.inf
+    _pending_write: asyncio.TimerHandle | None = None
 
     def snapshot(self) -> Any:
         """The values this entity shows; a write happens only when they change."""
@@ -36,14 +52,47 @@ class EvV2gEntity(Entity):
         """Start listening."""
         await super().async_added_to_hass()
         self._written = (self.available, self.snapshot())
+        self._tokens_at = self.hass.loop.time()
         self.async_on_remove(self._subscribe(self._source_updated))
+        self.async_on_remove(self._cancel_pending_write)
 
     @callback
     def _source_updated(self) -> None:
+        if self._pending_write is not None:
+            return  # a write is due: it will show the latest values
+        current = (self.available, self.snapshot())
+        if current == self._written:
+            return
+        self._refill()
+        if self._tokens >= 1:
+            self._write(current)
+        else:
+            wait_s = (1 - self._tokens) / WRITE_RATE_HZ
+            self._pending_write = self.hass.loop.call_later(wait_s, self._write_due)
+
+    @callback
+    def _write_due(self) -> None:
+        self._pending_write = None
+        self._refill()
         current = (self.available, self.snapshot())
         if current != self._written:
-            self._written = current
-            self.async_write_ha_state()
+            self._write(current)
+
+    def _refill(self) -> None:
+        now = self.hass.loop.time()
+        self._tokens = min(WRITE_BURST, self._tokens + (now - self._tokens_at) * WRITE_RATE_HZ)
+        self._tokens_at = now
+
+    def _write(self, current: tuple[bool, Any]) -> None:
+        self._written = current
+        self._tokens = max(0.0, self._tokens - 1)
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_pending_write(self) -> None:
+        if self._pending_write is not None:
+            self._pending_write.cancel()
+            self._pending_write = None
 
 
 class EvV2gStationEntity(EvV2gEntity):
