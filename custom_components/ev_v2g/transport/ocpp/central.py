@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import ssl
 import time
 
-from aiohttp import WSCloseCode, hdrs, web
+from aiohttp import WSCloseCode, web
 
-from .auth import basic_auth_matches, charge_point_id, choose_subprotocol
+from .admission import admit
 from .commands import ChargePointCommands
 from .commands_v16 import V16Commands
 from .commands_v201 import V201Commands
@@ -47,7 +46,6 @@ _COMMANDS: dict[OcppVersion, type[ChargePointCommands]] = {
     OcppVersion.V16: V16Commands,
     OcppVersion.V201: V201Commands,
 }
-_UNAUTHORIZED_HEADERS = {hdrs.WWW_AUTHENTICATE: 'Basic realm="ev_v2g"'}
 
 
 def new_site_tag() -> str:
@@ -210,7 +208,7 @@ class CentralSystem:
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Check an upgrade request, then serve the WebSocket until it closes."""
         self.server.request_arrived(request)
-        admitted = await self._admit(request)
+        admitted = await admit(self, request, self._log, self._unknown)
         if isinstance(admitted, web.Response):
             admitted.force_close()  # a stranger does not keep the connection for another try
             return admitted
@@ -225,85 +223,9 @@ class CentralSystem:
         await self._serve(identity, version, ws)
         return ws
 
-    async def _admit(self, request: web.BaseRequest) -> tuple[str, OcppVersion] | web.Response:
-        """The charge point and version of a request that may be served, else its refusal."""
-        if request.method != hdrs.METH_GET:
-            return web.Response(status=405, text="Only GET upgrades to OCPP.\n")
-        identity = charge_point_id(request.rel_url.raw_path)
-        if identity is None:
-            return web.Response(status=404, text="The path must be /<charge point id>.\n")
-        if request.headers.get(hdrs.UPGRADE, "").lower() != "websocket":
-            return web.Response(
-                status=426,
-                text="This is an OCPP central system: connect with a WebSocket.\n",
-                headers={hdrs.UPGRADE: "websocket", hdrs.CONNECTION: "Upgrade"},
-            )
-        version = choose_subprotocol(request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL))
-        if version is None:
-            return web.Response(
-                status=400, text="Offer the WebSocket subprotocol ocpp2.0.1 or ocpp1.6.\n"
-            )
-        refusal = await self._authenticate(request, identity)
-        return (identity, version) if refusal is None else refusal
-
     def unlock(self, address: str) -> None:
         """Let an address locked out for wrong passwords try again now."""
         self.login_throttle.unlock(address)
-
-    async def _authenticate(self, request: web.BaseRequest, identity: str) -> web.Response | None:
-        """None when the request carries the charge point's password, else the answer.
-
-        Wrong passwords cost time (``LoginThrottle``): an address waits before its next try
-        is checked (429), is locked out after too many (403), and each wrong answer for an
-        id guessed at again is held back.
-        """
-        address = request.remote or "unknown"
-        throttle = self.login_throttle
-        if throttle.locked_out(address):
-            self._log.warning(
-                (address, "locked"),
-                "%s is locked out of the OCPP port for wrong passwords (it tried %s)",
-                address,
-                identity,
-            )
-            return web.Response(status=403, text="Locked out: too many wrong passwords.\n")
-        if (wait_s := throttle.wait_s(address)) > 0:
-            return web.Response(
-                status=429,
-                text="Too many wrong passwords: wait.\n",
-                headers={hdrs.RETRY_AFTER: str(math.ceil(wait_s))},
-            )
-        password_hash = self.password_hashes.get(identity)
-        if password_hash is None:
-            if self._unknown.allow(identity) is not None:
-                _LOGGER.info(
-                    "Unknown charge point %s tried to connect from %s", identity, request.remote
-                )
-                if self.listener is not None:
-                    try:
-                        self.listener.unknown_charge_point(identity)
-                    except Exception:
-                        _LOGGER.exception("Listener failed on unknown charge point %s", identity)
-        elif basic_auth_matches(request.headers.get(hdrs.AUTHORIZATION), identity, password_hash):
-            throttle.succeeded(address, identity)
-            return None
-        elif request.headers.get(hdrs.AUTHORIZATION) is None:
-            pass  # a charger's first try without credentials (it retries with them on 401)
-        else:
-            self._log.warning(
-                (identity, "auth"),
-                "Charge point %s connecting from %s: wrong password",
-                identity,
-                address,
-            )
-            hold_s = throttle.failed(address, identity)
-            if throttle.locked_out(address) and self.listener is not None:
-                try:
-                    self.listener.login_locked_out(identity, address)
-                except Exception:
-                    _LOGGER.exception("Listener failed on the lockout of %s", address)
-            await asyncio.sleep(hold_s)
-        return web.Response(status=401, text="Unauthorized.\n", headers=_UNAUTHORIZED_HEADERS)
 
     async def _serve(self, identity: str, version: OcppVersion, ws: web.WebSocketResponse) -> None:
         """Serve a charge point's new connection, replacing an older one."""
