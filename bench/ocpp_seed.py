@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 import json
 from pathlib import Path
@@ -156,8 +157,17 @@ async def long_lived_token(hass: HomeAssistant) -> str:
     return hass.auth.async_create_access_token(refresh)
 
 
-async def seed(config_dir: Path, count: int, ocpp_port: int, supply_limit_a: float) -> str:
-    """Seed an empty config folder; returns the owner's long-lived access token."""
+async def seed(
+    config_dir: Path,
+    count: int,
+    ocpp_port: int,
+    supply_limit_a: float,
+    extra_subentries: Sequence[dict[str, Any]] = (),
+) -> str:
+    """Seed an empty config folder; returns the owner's long-lived access token.
+
+    `extra_subentries` (e.g. a CoAP station) join the site's.
+    """
     hass = HomeAssistant(str(config_dir))
     await asyncio.gather(dr.async_load(hass), er.async_load(hass))
     await demo_seed.seed_owner(hass)
@@ -166,7 +176,9 @@ async def seed(config_dir: Path, count: int, ocpp_port: int, supply_limit_a: flo
     store: Store[dict[str, list[dict[str, Any]]]] = Store(
         hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR_VERSION
     )
-    await store.async_save({"entries": [site_entry(count, ocpp_port, supply_limit_a)]})
+    entry = site_entry(count, ocpp_port, supply_limit_a)
+    entry["subentries"] += list(extra_subentries)
+    await store.async_save({"entries": [entry]})
     # Only a stop of a running core writes the auth store's delayed save (the token).
     hass.set_state(CoreState.running)
     await hass.async_stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import os
 import time
 from types import MappingProxyType
 from typing import Any
@@ -161,3 +162,23 @@ async def snapshot_entities(
             name=f"{entry.entity_id}-state", exclude=props(*MOMENTARY_ATTRIBUTES)
         )
     return sorted(entry.entity_id for entry in entries)
+
+
+def open_descriptors() -> int:
+    """File descriptors the process holds now."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def numbers(document: Any) -> list[tuple[str, float]]:
+    """Every number in a service response, with the key it sits under."""
+    found: list[tuple[str, float]] = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found.append((str(key), float(value)))
+            else:
+                found += numbers(value)
+    elif isinstance(document, list):
+        for value in document:
+            found += numbers(value)
+    return found

@@ -51,7 +51,7 @@ class Vehicle:
 class Faults:
     """Misbehaviours to switch on in a test; each affects the next notifications and GETs.
 
-    When several are on, the first in this order wins: missing, unknown_content_format,
+    When several are on, the first in this order wins: missing, served, unknown_content_format,
     malformed_senml, non_numeric, nan_values, energy_backwards. The SenML faults apply to both
     /current and /energy.
     """
@@ -72,6 +72,11 @@ class Faults:
     """Resource names (e.g. "energy", ".well-known/core") that answer 4.04 Not Found."""
     regulator_limits: dict[str, int] = field(default_factory=dict)
     """/regulator reports these values (e.g. {"max_ma": -5000}) instead of the station's own."""
+    served: dict[str, bytes] = field(default_factory=dict)
+    """Resource names whose GETs and notifications carry these bytes instead (a hostile station).
+
+    Sent with the resource's own content format; overrides every other fault of the resource.
+    """
 
     def signature(self) -> tuple[object, ...]:
         """Return a value that changes whenever any switch changes."""
@@ -84,6 +89,7 @@ class Faults:
             self.unknown_content_format,
             frozenset(self.missing),
             tuple(sorted(self.regulator_limits.items())),
+            tuple(sorted(self.served.items())),
         )
 
 

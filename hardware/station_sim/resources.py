@@ -70,7 +70,7 @@ class StationResource(ObservableResource):  # type: ignore[misc]  # aiocoap is u
 
     def state(self) -> object:
         """What observers care about; a notification goes out when it changes."""
-        return (self.missing, self.body().data)
+        return (self.missing, self.station.faults.served.get(self.name), self.body().data)
 
     def changed(self, before: object, after: object) -> bool:
         """Whether the state moved enough to notify."""
@@ -96,6 +96,9 @@ class StationResource(ObservableResource):  # type: ignore[misc]  # aiocoap is u
         """Answer 4.04 while missing, else dispatch to render_<method>."""
         if self.missing:
             return _response(Code.NOT_FOUND)
+        served = self.station.faults.served.get(self.name)
+        if served is not None and request.code == Code.GET:
+            return _response(Code.CONTENT, Body(served, self.content_format or payloads.JSON))
         response: Message = await super().render(request)
         return response
 

@@ -66,19 +66,23 @@ def version(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def site_entry(ocpp_port: int) -> MockConfigEntry:
-    """A site with one single-connector charge point and a resident with a card."""
+def garage(ocpp_port: int, *subentries: ConfigSubentryData) -> MockConfigEntry:
+    """The site "Garage" listening on ``ocpp_port`` with these subentries."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Garage",
         unique_id="garage",
         data=SITE_DATA,
         options={"ocpp_port": ocpp_port},
-        subentries_data=[
-            charge_point_subentry("cp-1"),
-            resident_subentry("Alice", "CARD-ALICE"),
-        ],
+        subentries_data=list(subentries),
+    )
+
+
+@pytest.fixture
+def site_entry(ocpp_port: int) -> MockConfigEntry:
+    """A site with one single-connector charge point and a resident with a card."""
+    return garage(
+        ocpp_port, charge_point_subentry("cp-1"), resident_subentry("Alice", "CARD-ALICE")
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 import pytest
 
 from custom_components.ev_v2g.core.meter import (
     MAX_REGISTER_WH,
+    POWER_MARGIN,
+    STEP_SLACK_S,
     EnergyMeter,
     MeterVerdict,
     allowance_wh,
@@ -302,3 +304,31 @@ def test_a_counter_never_counts_more_than_the_station_can_draw(
             meter.update(raw + 1e6 + 1e9 * load, at=now, max_power_w=STATION_W)
         meter.update(raw, at=now, max_power_w=STATION_W)
     assert meter.total_wh == pytest.approx(500.0 + counted)
+
+
+@given(
+    readings=st.lists(
+        st.tuples(st.floats(0.0, 120.0), st.floats(-0.5, 1.5), st.sampled_from([None, 1.0, 2.0])),
+        max_size=60,
+    )
+)
+@example(readings=[(0.01, 0.99, None)] * 50)
+@example(readings=[(0.01, 0.99, float(1 + index % 2)) for index in range(50)])
+def test_whatever_a_counter_says_it_adds_no_more_than_the_station_can_draw(
+    readings: list[tuple[float, float, float | None]],
+) -> None:
+    """A hostile counter, each step just inside one step's allowance, boots toggled or not.
+
+    However it spreads its steps, the total grows by at most the station's maximum power (with
+    the margin) over the time that really passed, plus one slack.
+    """
+    meter = EnergyMeter()
+    now = 0.0
+    meter.update(100.0, boot=1.0, at=now, max_power_w=STATION_W)
+    for elapsed, share, boot in readings:
+        step = allowance_wh(STATION_W * POWER_MARGIN, elapsed + STEP_SLACK_S) * share
+        now += elapsed
+        raw = (meter.last_raw_wh or 0.0) + step if boot in (None, meter.boot) else step
+        meter.update(raw, boot=boot, at=now, max_power_w=STATION_W)
+    most = allowance_wh(STATION_W * POWER_MARGIN, now + STEP_SLACK_S)
+    assert (meter.total_wh or 0.0) - 100.0 <= most + 1e-6

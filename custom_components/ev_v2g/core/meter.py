@@ -13,7 +13,10 @@ it really was.
 
 A step forward is plausible only up to what the station can draw (its maximum power, with a
 margin) since its counter last moved. A larger one adds nothing; should the next reading count
-on from it, the counter really moved there (a meter swapped) and it is the new baseline.
+on from it, the counter really moved there (a meter swapped) and it is the new baseline. The
+slack each step is granted (a counter is read a moment after it counts) is a credit that only
+real time refills: however a counter spreads its steps, the total grows by at most the maximum
+power over the time that passed, plus one slack.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class EnergyMeter:
     """When the counter last moved, on the caller's clock (seconds); None: not known."""
     _jump: tuple[float, float] | None = None
     """An implausible step forward (raw Wh, when), kept to see whether the counter goes on."""
+    _credit: tuple[float, float] | None = None
+    """What the counter may still add (Wh) as of when (the caller's clock); None: a full slack."""
 
     def expect_restart(self, allowance_wh: float) -> None:
         """A restart may have gone unseen: the next lower reading adds at most `allowance_wh`.
@@ -95,9 +100,11 @@ class EnergyMeter:
         if rebooted or raw_wh >= self.last_raw_wh:
             # A boot the station reports: all it counted since is new energy.
             step = raw_wh if rebooted else raw_wh - self.last_raw_wh
-            if step > self._most_wh(self.moved_at, at, max_power_w):
+            most = self._most_wh(self.moved_at, at, max_power_w)
+            if step > most:
                 return self._jumped(raw_wh, at, max_power_w, boot)
             self._keep_boot(boot)
+            self._spend(step, most, at)
             self.total_wh += step
             return self._took(raw_wh, at, MeterVerdict.RESET if rebooted else MeterVerdict.ACCEPTED)
         self._keep_boot(boot)
@@ -112,10 +119,22 @@ class EnergyMeter:
             self.boot = boot
 
     def _most_wh(self, since: float | None, at: float | None, max_power_w: float | None) -> float:
-        """The largest plausible step from `since` to `at` (unbounded when either is unknown)."""
+        """The largest plausible step from `since` to `at` (unbounded when either is unknown).
+
+        No more than the credit left by earlier steps and refilled since.
+        """
         if since is None or at is None or max_power_w is None:
             return math.inf
-        return allowance_wh(max_power_w * POWER_MARGIN, at - since + STEP_SLACK_S)
+        most = allowance_wh(max_power_w * POWER_MARGIN, at - since + STEP_SLACK_S)
+        if self._credit is not None:
+            credit_wh, credit_at = self._credit
+            most = min(most, credit_wh + allowance_wh(max_power_w * POWER_MARGIN, at - credit_at))
+        return most
+
+    def _spend(self, step_wh: float, most_wh: float, at: float | None) -> None:
+        """A step taken out of what was plausible at `at`: the rest is the credit from then."""
+        if at is not None and math.isfinite(most_wh):
+            self._credit = (max(most_wh - step_wh, 0.0), at)
 
     def _jumped(
         self, raw_wh: float, at: float | None, max_power_w: float | None, boot: float | None
@@ -125,12 +144,10 @@ class EnergyMeter:
         Going on means counting past it: the same absurd value notified again confirms nothing.
         """
         jump = self._jump
-        if (
-            jump is not None
-            and jump[0] < raw_wh
-            and raw_wh - jump[0] <= self._most_wh(jump[1], at, max_power_w)
-        ):
+        most = math.inf if jump is None else self._most_wh(jump[1], at, max_power_w)
+        if jump is not None and jump[0] < raw_wh and raw_wh - jump[0] <= most:
             self._keep_boot(boot)
+            self._spend(raw_wh - jump[0], most, at)
             self.total_wh = (self.total_wh or 0.0) + raw_wh - jump[0]
             return self._took(raw_wh, at, MeterVerdict.REBASED)
         self._jump = (raw_wh, at if at is not None else 0.0)

@@ -24,6 +24,7 @@ from ..transport.coap.payloads import (
     decode_vehicle,
 )
 from ..transport.errors import StationError, StationRefusedError
+from ..transport.ratelimit import PROBLEM_INTERVAL_S, RateLimitedLog, RateLimiter
 from .lease import SetpointLease
 from .relay import RelayOpener
 from .settle import settle_sessions
@@ -53,6 +54,7 @@ class CoapStationLink:
         self.owner: Resident | None = None
         """The station's owner (shown on its device; sessions are authorized, never assumed)."""
         self._problems: set[tuple[str, str]] = set()
+        self._log = RateLimitedLog(_LOGGER, RateLimiter(PROBLEM_INTERVAL_S))
         self._refused_limits: tuple[float, float, float] | None = None
         self._ever_found = False
         self._glitches: set[str] = set()
@@ -125,7 +127,9 @@ class CoapStationLink:
         """Log a problem once until the resource behaves again."""
         if (resource, kind) not in self._problems:
             self._problems.add((resource, kind))
-            _LOGGER.warning("%s: ignored /%s: %s", self.station.name, resource, reason)
+            self._log.warning(
+                (resource, kind), "%s: ignored /%s: %.200s", self.station.name, resource, reason
+            )
 
     def _on_current(self, response: Response) -> bool:
         values = decode_senml(response.payload, response.content_format)
@@ -183,7 +187,8 @@ class CoapStationLink:
         if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
             if name not in self._glitches:
                 self._glitches.add(name)
-                _LOGGER.warning(
+                self._log.warning(
+                    (name, "glitch"),
                     "%s: ignored %s %s Wh (%s, last %s Wh): it adds nothing",
                     self.station.name,
                     name,
@@ -196,7 +201,8 @@ class CoapStationLink:
         if outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: %s counter restarted", self.station.name, name)
         elif outcome is MeterVerdict.REBASED:
-            _LOGGER.warning(
+            self._log.warning(
+                (name, "rebased"),
                 "%s: %s counter jumped to %s Wh and counts on from there: the jump adds nothing",
                 self.station.name,
                 name,
@@ -233,7 +239,8 @@ class CoapStationLink:
             self._refused_limits = None
         elif limits != self._refused_limits:  # once per report that makes no sense
             self._refused_limits = limits
-            _LOGGER.warning(
+            self._log.warning(
+                "limits",
                 "%s reports limits that make no sense (min %s A, max %s A, discharge %s A):"
                 " its configured ones apply",
                 self.station.name,

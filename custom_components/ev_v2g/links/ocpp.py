@@ -26,6 +26,7 @@ from ..transport.ocpp.model import (
     StopReason,
     Transaction,
 )
+from ..transport.ratelimit import PROBLEM_INTERVAL_S, RateLimitedLog, RateLimiter
 from .lease import SetpointLease
 from .ocpp_readings import apply_readings
 from .relay import RelayOpener
@@ -86,7 +87,8 @@ class OcppStationLink:
         self._metered_transaction: str | None = None
         """The transaction of the last import register taken (a new one may start lower)."""
         self._remote_start = False
-        self._problem: str | None = None
+        self._problem: tuple[str, str] | None = None
+        self._log = RateLimitedLog(_LOGGER, RateLimiter(PROBLEM_INTERVAL_S))
 
     @property
     def desired_setpoint_a(self) -> float | None:
@@ -188,19 +190,24 @@ class OcppStationLink:
             self.station.implausible_readings += 1
         if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
             self._log_once(
+                (name, outcome.value),
                 f"energy {name} register {raw_wh} Wh ignored ({outcome.value}, last "
-                f"{meter.last_raw_wh} Wh): it adds nothing"
+                f"{meter.last_raw_wh} Wh): it adds nothing",
             )
         elif outcome is MeterVerdict.REBASED:
-            self._log_once(f"energy {name} register jumped to {raw_wh} Wh: the jump adds nothing")
+            self._log_once(
+                (name, outcome.value),
+                f"energy {name} register jumped to {raw_wh} Wh: the jump adds nothing",
+            )
         elif outcome is MeterVerdict.RESET:
             _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
         return meter.total_wh != before
 
-    def _log_once(self, problem: str) -> None:
-        if problem != self._problem:
-            self._problem = problem
-            _LOGGER.warning("%s: %s", self.station.name, problem)
+    def _log_once(self, kind: tuple[str, str], problem: str) -> None:
+        """Log a problem once while it lasts, a kind at most every PROBLEM_INTERVAL_S."""
+        if kind != self._problem:
+            self._problem = kind
+            self._log.warning(kind, "%s: %s", self.station.name, problem)
 
     def _found(self) -> None:
         station = self.station

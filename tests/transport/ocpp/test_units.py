@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from custom_components.ev_v2g.transport.ocpp import measurands, ratelimit
+from custom_components.ev_v2g.transport import ratelimit
+from custom_components.ev_v2g.transport.ocpp import measurands
 from custom_components.ev_v2g.transport.ocpp.auth import charge_point_id, choose_subprotocol
+from custom_components.ev_v2g.transport.ocpp.library_log import LibraryLog
 from custom_components.ev_v2g.transport.ocpp.measurands import (
     CURRENT_IMPORT,
     ENERGY_IMPORT,
@@ -19,10 +21,10 @@ from custom_components.ev_v2g.transport.ocpp.measurands import (
     parse_meter_values,
 )
 from custom_components.ev_v2g.transport.ocpp.model import ChargePointState, OcppVersion, StopReason
-from custom_components.ev_v2g.transport.ocpp.ratelimit import RateLimitedLog, RateLimiter
 from custom_components.ev_v2g.transport.ocpp.record import ChargePointRecord
 from custom_components.ev_v2g.transport.ocpp.remote_starts import RemoteStarts
 from custom_components.ev_v2g.transport.ocpp.timefmt import iso_utc, parse_timestamp
+from custom_components.ev_v2g.transport.ratelimit import RateLimitedLog, RateLimiter
 
 T = "2026-03-01T10:00:00Z"
 
@@ -174,7 +176,7 @@ def test_rate_limited_log_skips_disabled_levels(caplog: pytest.LogCaptureFixture
 def test_library_log(caplog: pytest.LogCaptureFixture) -> None:
     """The library's lines: INFO/WARNING to DEBUG, errors rate-limited."""
     caplog.set_level(logging.DEBUG)
-    log = ratelimit.LibraryLog("CP9", RateLimitedLog(logging.getLogger("tests.ocpp.lib")))
+    log = LibraryLog("CP9", RateLimitedLog(logging.getLogger("tests.ocpp.lib")))
     log.info("frame %s", 1)
     log.error("bad %s", 1)
     log.error("bad %s", 2)
@@ -182,7 +184,7 @@ def test_library_log(caplog: pytest.LogCaptureFixture) -> None:
         (logging.DEBUG, "frame 1"),
         (logging.ERROR, "bad 1"),
     ]
-    other = ratelimit.LibraryLog("CP8", RateLimitedLog(logging.getLogger("tests.ocpp.lib")))
+    other = LibraryLog("CP8", RateLimitedLog(logging.getLogger("tests.ocpp.lib")))
     try:
         raise ValueError("x")  # noqa: TRY301
     except ValueError:

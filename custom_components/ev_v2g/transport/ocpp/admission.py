@@ -13,10 +13,10 @@ from typing import Protocol
 
 from aiohttp import hdrs, web
 
+from ..ratelimit import RateLimitedLog, RateLimiter
 from .auth import basic_auth_matches, charge_point_id, choose_subprotocol
 from .login_throttle import LoginThrottle
 from .model import OcppVersion
-from .ratelimit import RateLimitedLog, RateLimiter
 from .record import CentralSystemListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -88,8 +88,12 @@ async def _authenticate(
     password_hash = central.password_hashes.get(identity)
     if password_hash is None:
         if unknown.allow(identity) is not None:
-            _LOGGER.info(
-                "Unknown charge point %s tried to connect from %s", identity, request.remote
+            log.log(
+                logging.INFO,
+                (address, "unknown"),
+                "Unknown charge point %.64s tried to connect from %s",
+                identity,
+                address,
             )
             if central.listener is not None:
                 try:

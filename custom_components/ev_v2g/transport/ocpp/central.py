@@ -17,6 +17,7 @@ import time
 
 from aiohttp import WSCloseCode, web
 
+from ..ratelimit import RateLimitedLog, RateLimiter
 from .admission import admit
 from .commands import ChargePointCommands
 from .commands_v16 import V16Commands
@@ -28,7 +29,6 @@ from .guard import HANDSHAKE_TIMEOUT, GuardedServer
 from .lib import load_validators
 from .login_throttle import LoginThrottle
 from .model import ChargePointState, OcppVersion
-from .ratelimit import RateLimitedLog, RateLimiter
 from .record import CentralSystemListener, ChargePointRecord
 from .v16 import V16Connection
 from .v201 import V201Connection

@@ -15,13 +15,14 @@ import uuid
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from ..ratelimit import RateLimitedLog
 from .dispatch import answer_call
 from .errors import CommandRejectedError, CommandTimeoutError, NotConnectedError
 from .frames import CALL, CALL_RESULT, BadFrame, answer_to_bad_frame, decode_frame
 from .lib import Call, CallError, CallResult, LibChargePoint, OCPPError
+from .library_log import LibraryLog
 from .measurands import MeterSample, parse_meter_values
 from .model import OcppVersion
-from .ratelimit import LibraryLog, RateLimitedLog
 from .record import ChargePointRecord
 from .timefmt import parse_timestamp
 

@@ -15,6 +15,7 @@ import functools
 import logging
 from typing import Any, Protocol, TypeVar, cast
 
+from ..ratelimit import RateLimitedLog
 from .frames import call_error
 from .lib import (
     OCPPError,
@@ -25,7 +26,6 @@ from .lib import (
     snake_to_camel_case,
     validate_payload_now,
 )
-from .ratelimit import RateLimitedLog
 from .record import ChargePointRecord
 
 

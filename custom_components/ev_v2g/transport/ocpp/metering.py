@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ratelimit import RateLimitedLog
 from .measurands import (
     CURRENT_EXPORT,
     CURRENT_IMPORT,
@@ -14,7 +15,6 @@ from .measurands import (
     MeterSample,
 )
 from .model import ConnectorState
-from .ratelimit import RateLimitedLog
 
 
 def apply_sample(

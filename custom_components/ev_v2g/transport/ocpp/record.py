@@ -11,6 +11,7 @@ from collections import deque
 import logging
 from typing import Protocol
 
+from ..ratelimit import RateLimitedLog
 from .measurands import MeterSample
 from .metering import apply_sample
 from .model import (
@@ -21,7 +22,6 @@ from .model import (
     StopReason,
     Transaction,
 )
-from .ratelimit import RateLimitedLog
 from .remote_starts import RemoteStarts
 
 _LOGGER = logging.getLogger(__name__)

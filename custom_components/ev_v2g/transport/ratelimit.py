@@ -1,4 +1,4 @@
-"""Log lines that a misbehaving charge point could otherwise repeat many times a second."""
+"""Log lines that a misbehaving station or charge point could otherwise repeat many times a second."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable, Hashable
 import logging
 import time
 
-_LIBRARY_LOGGER = logging.getLogger(__name__.rpartition(".")[0] + ".library")
-
 _MAX_KEYS = 4096
+PROBLEM_INTERVAL_S = 600.0
+"""A station's kind of problem is logged again at most this often, however often it recurs."""
 
 
 class RateLimiter:
@@ -70,26 +70,3 @@ class RateLimitedLog:
     def warning(self, key: Hashable, msg: str, *args: object) -> None:
         """Log a warning, rate-limited by ``key``."""
         self.log(logging.WARNING, key, msg, *args)
-
-
-class LibraryLog:
-    """The logger given to the library: its per-frame lines go to DEBUG, its errors are throttled."""
-
-    def __init__(self, charge_point_id: str, log: RateLimitedLog) -> None:
-        """Log for one charge point through ``log``."""
-        self._key = (charge_point_id, "library")
-        self._log = log
-
-    def debug(self, msg: str, *args: object) -> None:
-        """Log at DEBUG (the library's INFO and WARNING lines come here too)."""
-        _LIBRARY_LOGGER.debug(msg, *args)
-
-    info = warning = debug
-
-    def error(self, msg: str, *args: object) -> None:
-        """Log an error, rate-limited."""
-        self._log.log(logging.ERROR, self._key, msg, *args)
-
-    def exception(self, msg: str, *args: object) -> None:
-        """Log an error with its traceback, rate-limited."""
-        self._log.log(logging.ERROR, self._key, msg, *args, exc_info=True)
