@@ -393,7 +393,8 @@ async def _storm(
     source: str,
 ) -> tuple[str, tuple[int, int]]:
     storm = await Child.spawn(
-        "storm", "--port", str(ocpp_port), "--connections", str(args.connections)
+        *("storm", "--port", str(ocpp_port), "--connections", str(args.connections)),
+        *("--source", source),
     )
     attempts = got_in = 0
     started = time.monotonic()
@@ -487,6 +488,12 @@ def _ms(values: list[float], fraction: float) -> str:
     return "-" if math.isnan(value) else f"{1000 * value:.1f}"
 
 
+def _seconds(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    return "< 1" if value < 1 else f"{value:.0f}"
+
+
 def _report(args: argparse.Namespace, windows: list[Window]) -> None:
     _out(f"ev_v2g under attack ({code_version()}), windows of {args.window:.0f} s")
     _out(machine_facts(f"Home Assistant {ha_const.__version__}"))
@@ -495,7 +502,7 @@ def _report(args: argparse.Namespace, windows: list[Window]) -> None:
         if window.attack:
             _out(f"{window.name}: {window.attack}")
     _out()
-    header = f"{'':28}" + "".join(f"{window.name:>12}" for window in windows)
+    header = f"{'':28}" + "".join(f"{window.name:>14}" for window in windows)
     _out(header)
     rows: list[tuple[str, list[str]]] = [
         ("HA CPU, % of a core", [f"{w.cpu_pct:.1f}" for w in windows]),
@@ -507,7 +514,7 @@ def _report(args: argparse.Namespace, windows: list[Window]) -> None:
         ("MeterValues failed", [str(w.failed) for w in windows]),
         (
             "CPU back to quiet after, s",
-            ["-" if math.isnan(w.linger_s) else f"{w.linger_s:.0f}" for w in windows],
+            [_seconds(w.linger_s) for w in windows],
         ),
         ("station states recorded", [str(w.states) for w in windows]),
         (
@@ -516,7 +523,7 @@ def _report(args: argparse.Namespace, windows: list[Window]) -> None:
         ),
     ]
     for label, values in rows:
-        _out(f"{label:28}" + "".join(f"{value:>12}" for value in values))
+        _out(f"{label:28}" + "".join(f"{value:>14}" for value in values))
     growth = windows[-1].rss_mb - windows[0].rss_mb
     _out()
     _out(f"RSS growth over both attacks: {growth:+.0f} MB")
