@@ -12,14 +12,14 @@ import time
 from types import MappingProxyType
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData, ConfigSubentryDataWithId
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT
+from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_RESIDENT, SUBENTRY_STATION
 from custom_components.ev_v2g.core.records import Usage
 
 
@@ -122,6 +122,30 @@ async def usage(entry: MockConfigEntry) -> list[Usage]:
     """Everything the ledger holds, by resident and station."""
     writer = entry.runtime_data.book.writer
     return await writer.async_read(writer.ledger.usage, 0.0, 1e12)
+
+
+def garage(hass: HomeAssistant, *subentries: ConfigSubentryData) -> MockConfigEntry:
+    """A 32 A single-phase site "Garage" with these subentries, added (not set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        unique_id="garage",
+        data={"supply_limit_a": 32.0, "phases": 1, "voltage_v": 230.0},
+        subentries_data=list(subentries),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def coap_station_flow(hass: HomeAssistant, site: MockConfigEntry) -> str:
+    """A station subentry flow of the site, at its CoAP form; its flow id."""
+    result = await hass.config_entries.subentries.async_init(
+        (site.entry_id, SUBENTRY_STATION), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "coap"}
+    )
+    return str(result["flow_id"])
 
 
 def station_form(port: int, host: str = "127.0.0.1", **extra: object) -> dict[str, object]:

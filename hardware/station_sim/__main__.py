@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
 from .fleet import run_stations
 from .model import SimulatedStation
@@ -30,6 +31,11 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tick", type=float, default=1.0, help="simulation step, s (default 1)")
     parser.add_argument("--status-every", type=float, default=10.0, help="status line period, s")
     parser.add_argument("--verbose", action="store_true", help="log CoAP traffic")
+    parser.add_argument(
+        "--foreign",
+        action="store_true",
+        help="follow the contract only: no rt values, discharge as min_ma < 0, no v2g, no boot",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,8 +60,20 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    foreign: dict[str, Any] = {}
+    if args.foreign:
+        foreign = {
+            "rt_prefix": None,
+            "discharge_as_min_ma": True,
+            "reports_v2g": False,
+            "boot_record": False,
+        }
     async with run_stations(
-        args.count, args.base_port, args.host, demo=True, max_age=args.max_age, tick=args.tick
+        *(args.count, args.base_port, args.host),
+        demo=True,
+        max_age=args.max_age,
+        tick=args.tick,
+        **foreign,
     ) as servers:
         for server in servers:
             print(f"{server.station.station_id} {server.uri}", flush=True)

@@ -122,6 +122,12 @@ class SimulatedStation:
     """Seconds a PUT /regulator takes to be applied and answered (a slow station)."""
     boot_record: bool = True
     """Whether /energy carries a `boot` record (off: a station by someone else without one)."""
+    rt_prefix: str | None = "ev_v2g."
+    """What discovery's `rt` values start with ("ev_v2g.switch"); None lists no `rt` at all."""
+    discharge_as_min_ma: bool = False
+    """/regulator says it discharges the contract's way, `min_ma` < 0, with no `max_discharge_ma`."""
+    reports_v2g: bool = True
+    """Whether /vehicle carries `v2g` (off: absent, "as the station says")."""
 
     switch_on: bool = field(default=False, init=False)
     setpoint_ma: int = field(default=0, init=False)

@@ -48,20 +48,19 @@ def switch_body(station: SimulatedStation) -> Body:
 
 def regulator_body(station: SimulatedStation) -> Body:
     """Render /regulator: the setpoint, its expiry and the station's limits."""
-    return Body(
-        _json(
-            {
-                "setpoint_ma": station.setpoint_ma,
-                "until": station.until,
-                "min_ma": station.min_ma,
-                "max_ma": station.max_ma,
-                "max_discharge_ma": station.max_discharge_ma,
-                "fallback_ma": station.fallback_ma,
-            }
-            | station.faults.regulator_limits
-        ),
-        JSON,
-    )
+    limits: dict[str, Any] = {
+        "setpoint_ma": station.setpoint_ma,
+        "until": station.until,
+        "min_ma": station.min_ma,
+        "max_ma": station.max_ma,
+        "max_discharge_ma": station.max_discharge_ma,
+        "fallback_ma": station.fallback_ma,
+    }
+    if station.discharge_as_min_ma:
+        del limits["max_discharge_ma"]
+        if station.max_discharge_ma:
+            limits["min_ma"] = -station.max_discharge_ma
+    return Body(_json(limits | station.faults.regulator_limits), JSON)
 
 
 def vehicle_body(station: SimulatedStation) -> Body:
@@ -71,7 +70,8 @@ def vehicle_body(station: SimulatedStation) -> Body:
     soc = station.reported_soc()
     if soc is not None:
         state["soc"] = soc
-    state["v2g"] = vehicle is not None and vehicle.v2g
+    if station.reports_v2g:
+        state["v2g"] = vehicle is not None and vehicle.v2g
     return Body(_json(state), JSON)
 
 

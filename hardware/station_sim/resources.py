@@ -17,7 +17,6 @@ from . import payloads
 from .model import DischargeNotAllowedError, SetpointError, SimulatedStation
 from .payloads import Body, InvalidBodyError, UnsupportedFormatError
 
-RESOURCE_TYPE_PREFIX = "ev_v2g."
 WELL_KNOWN_CORE = ".well-known/core"
 
 
@@ -63,7 +62,10 @@ class StationResource(ObservableResource):  # type: ignore[misc]  # aiocoap is u
 
     def link(self) -> str:
         """CoRE link-format entry for discovery."""
-        text = f'</{self.name}>;rt="{RESOURCE_TYPE_PREFIX}{self.name}";obs'
+        text = f"</{self.name}>"
+        if (prefix := self.station.rt_prefix) is not None:
+            text += f';rt="{prefix}{self.name}"'
+        text += ";obs"
         if self.content_format is not None:
             text += f";ct={self.content_format}"
         return text
@@ -238,7 +240,10 @@ class DiscoveryResource(Resource):  # type: ignore[misc]  # aiocoap is untyped
         for query in request.opt.uri_query:
             key, _, pattern = query.partition("=")
             if key == "rt":
-                shown = [r for r in shown if _matches(RESOURCE_TYPE_PREFIX + r.name, pattern)]
+                prefix = self.station.rt_prefix
+                shown = [
+                    r for r in shown if prefix is not None and _matches(prefix + r.name, pattern)
+                ]
             elif key == "href":
                 shown = [r for r in shown if _matches(f"/{r.name}", pattern)]
         text = ",".join(resource.link() for resource in shown)

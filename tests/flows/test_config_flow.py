@@ -180,14 +180,14 @@ async def test_add_station_min_above_max(
 async def test_add_station_already_configured(
     hass: HomeAssistant, site: MockConfigEntry, station_server: StationServer
 ) -> None:
-    """The same address twice is refused."""
+    """The same address twice is refused, naming the station already there."""
     for expected in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT):
         flow_id = await _station_flow(hass, site)
         result = await hass.config_entries.subentries.async_configure(
             flow_id, station_form(station_server.port)
         )
         assert result["type"] is expected
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "same_station"
 
 
 async def test_reconfigure_station(

@@ -246,8 +246,10 @@ async def test_residents_without_user(hass: HomeAssistant, site: MockConfigEntry
     [
         ({"name": "   "}, {"name": "name_required"}),
         ({"id_tags": ["x9", " t2 "]}, {"id_tags": "tag_in_use"}),
+        ({"id_tags": ["T2"]}, {"id_tags": "tag_in_use"}),
         ({"user_id": ANN}, {"user_id": "user_in_use"}),
     ],
+    ids=["blank name", "another's tag", "another's tag in capitals", "another's user"],
 )
 async def test_resident_errors(
     hass: HomeAssistant,
@@ -266,6 +268,16 @@ async def test_resident_errors(
     result = await _submit(hass, result, resident_form())
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert set(residents_of(site)) == {"Ann", "Flat 2B"}
+
+
+async def test_a_tag_typed_twice_in_two_cases_is_kept_once(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """OCPP compares tags case-insensitively: "CARD-1" and "card-1" are one card."""
+    result = await _start(hass, site, SUBENTRY_RESIDENT)
+    result = await _submit(hass, result, resident_form(id_tags=["CARD-1", " card-1", "Card-2"]))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert residents_of(site)["Flat 2B"].data["id_tags"] == ["CARD-1", "Card-2"]
 
 
 async def test_resident_name_is_unique(hass: HomeAssistant, site: MockConfigEntry) -> None:

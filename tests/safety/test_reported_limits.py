@@ -7,6 +7,9 @@ by the configured maximum current. Checked against the setpoints the simulators 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
 from types import MappingProxyType
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
@@ -49,14 +52,11 @@ async def test_an_absurd_report_leaves_the_configuration(
     assert all(0 <= ma <= 32000 for _, ma in simulated.applied), simulated.applied
 
 
-async def test_discharge_is_capped_by_the_configured_maximum(
-    hass: HomeAssistant, loopback: None
-) -> None:
-    """Set up for 16 A, a station able to give 25 A discharges at 16 A at most."""
-    simulated = SimulatedStation(
-        station_id="sim-v2g", max_age=1, tick=0.05, ramp_a_per_s=400, max_discharge_ma=25000
-    )
-    simulated.plug(Vehicle(capacity_kwh=60, soc=80, v2g=True))
+@contextlib.asynccontextmanager
+async def v2g_garage(
+    hass: HomeAssistant, simulated: SimulatedStation, **station: float | str
+) -> AsyncIterator[MockConfigEntry]:
+    """A 32 A site with the simulated station as Bay A, Ann's (opted in to V2G), in contact."""
     async with StationServer(simulated, port=free_udp_port()) as server:
         resident = ConfigSubentryDataWithId(
             data=MappingProxyType(
@@ -72,22 +72,83 @@ async def test_discharge_is_capped_by_the_configured_maximum(
             title="Garage",
             data={"supply_limit_a": 32.0, "phases": 1, "voltage_v": 230.0},
             subentries_data=[
-                station_subentry("Bay A", server.port, max_current_a=16.0, owner="ann"),
+                station_subentry("Bay A", server.port, owner="ann", **station),
                 resident,
             ],
         )
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-        station = next(iter(entry.runtime_data.hub.stations.values()))
-        await wait_for(hass, lambda: station.available, what="contact")
-        await start_session(hass, "A", "ann")
-        await hass.services.async_call(
-            DOMAIN,
-            "set_demand_response",
-            {"config_entry_id": entry.entry_id, "mode": "discharge", "power": 10},
-            blocking=True,
-        )
+        bay = next(iter(entry.runtime_data.hub.stations.values()))
+        await wait_for(hass, lambda: bay.available, what="contact")
+        yield entry
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def ask_for_discharge(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Ann's session at Bay A, then the grid asks the site for 10 kW."""
+    await start_session(hass, "A", "ann")
+    await hass.services.async_call(
+        DOMAIN,
+        "set_demand_response",
+        {"config_entry_id": entry.entry_id, "mode": "discharge", "power": 10},
+        blocking=True,
+    )
+
+
+def _v2g_station(**contract: bool) -> SimulatedStation:
+    simulated = SimulatedStation(
+        station_id="sim-v2g", max_age=1, tick=0.05, ramp_a_per_s=400, **contract
+    )
+    simulated.plug(Vehicle(capacity_kwh=60, soc=80, v2g=True))
+    return simulated
+
+
+async def test_discharge_is_capped_by_the_configured_maximum(
+    hass: HomeAssistant, loopback: None
+) -> None:
+    """Set up for 16 A, a station able to give 25 A discharges at 16 A at most."""
+    simulated = SimulatedStation(
+        station_id="sim-v2g", max_age=1, tick=0.05, ramp_a_per_s=400, max_discharge_ma=25000
+    )
+    simulated.plug(Vehicle(capacity_kwh=60, soc=80, v2g=True))
+    async with v2g_garage(hass, simulated, max_current_a=16.0) as entry:
+        await ask_for_discharge(hass, entry)
         await wait_for(hass, lambda: applied_a(simulated) < 0, within=10, what="a discharge")
         assert min(ma for _, ma in simulated.applied) >= -16000, simulated.applied
-        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [
+        {},
+        {"discharge_as_min_ma": True},
+        {"discharge_as_min_ma": True, "reports_v2g": False, "rt_prefix": None},
+    ],
+    ids=["max_discharge_ma and v2g", "min_ma below zero", "min_ma below zero, no v2g, no rt"],
+)
+async def test_a_station_that_says_it_discharges_discharges(
+    hass: HomeAssistant, loopback: None, contract: dict[str, bool]
+) -> None:
+    """Whichever way the contract lets it say so, a V2G station gives what the grid asks."""
+    simulated = _v2g_station(**contract)
+    async with v2g_garage(hass, simulated) as entry:
+        await ask_for_discharge(hass, entry)
+        await wait_for(hass, lambda: applied_a(simulated) < 0, within=10, what="a discharge")
+        assert min(ma for _, ma in simulated.applied) >= -simulated.max_discharge_ma
+
+
+async def test_a_car_the_station_says_cannot_feed_back_is_not_discharged(
+    hass: HomeAssistant, loopback: None
+) -> None:
+    """`"v2g": false` on /vehicle: the station's ability does not make the car feed back."""
+    simulated = _v2g_station(discharge_as_min_ma=True)
+    assert simulated.vehicle is not None
+    simulated.vehicle.v2g = False
+    async with v2g_garage(hass, simulated) as entry:
+        bay = next(iter(entry.runtime_data.hub.stations.values()))
+        await wait_for(hass, lambda: bay.telemetry.vehicle_v2g is False, what="the car read")
+        assert bay.capabilities.can_discharge  # the station could
+        await ask_for_discharge(hass, entry)
+        await asyncio.sleep(2)  # several allocations and their deliveries
+        assert all(ma >= 0 for _, ma in simulated.applied), simulated.applied

@@ -97,10 +97,13 @@ class ResidentSubentryFlow(ConfigSubentryFlow):
             ]
             if any(other.unique_id == name.casefold() for other in others):
                 return self.async_abort(reason="already_configured")
-            taken_tags = {tag for other in others for tag in other.data.get(CONF_ID_TAGS, ())}
+            # Tags are compared as OCPP compares them: case-insensitively.
+            taken_tags = {
+                tag.casefold() for other in others for tag in other.data.get(CONF_ID_TAGS, ())
+            }
             if not name:
                 errors[CONF_NAME] = "name_required"
-            elif taken_tags & set(data[CONF_ID_TAGS]):
+            elif taken_tags & {tag.casefold() for tag in data[CONF_ID_TAGS]}:
                 errors[CONF_ID_TAGS] = "tag_in_use"
             elif data[CONF_USER] and any(
                 other.data.get(CONF_USER) == data[CONF_USER] for other in others
@@ -124,9 +127,12 @@ class ResidentSubentryFlow(ConfigSubentryFlow):
 
 def _resident_data(user_input: dict[str, Any]) -> dict[str, Any]:
     user = user_input.get(CONF_USER, NO_USER)
-    tags = [tag.strip() for tag in user_input.get(CONF_ID_TAGS, []) if tag.strip()]
+    tags: dict[str, str] = {}  # one of each, whatever its case: the first spelling kept
+    for tag in user_input.get(CONF_ID_TAGS, []):
+        if tag := tag.strip():
+            tags.setdefault(tag.casefold(), tag)
     return {
-        CONF_ID_TAGS: sorted(set(tags)),
+        CONF_ID_TAGS: sorted(tags.values()),
         CONF_USER: None if user == NO_USER else user,
         CONF_V2G_OPT_IN: bool(user_input[CONF_V2G_OPT_IN]),
         CONF_RESERVE_SOC: float(user_input[CONF_RESERVE_SOC]),

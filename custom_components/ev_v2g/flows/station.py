@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import SubentryFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry, SubentryFlowResult
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -15,7 +15,15 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ..const import CONF_MAX_CURRENT, CONF_MIN_CURRENT, CONF_PROTOCOL, PROTOCOL_COAP, PROTOCOL_OCPP
+from ..const import (
+    CONF_MAX_CURRENT,
+    CONF_MIN_CURRENT,
+    CONF_PROTOCOL,
+    PROTOCOL_COAP,
+    PROTOCOL_OCPP,
+    SUBENTRY_STATION,
+)
+from ..transport.coap.addresses import host_addresses, normal_host
 from ..transport.coap.client import DEFAULT_PORT, NotAStationError, probe_station
 from ..transport.errors import StationError
 from .ocpp import OcppStationFlow
@@ -60,16 +68,19 @@ class StationSubentryFlow(OcppStationFlow):
     ) -> SubentryFlowResult:
         errors: dict[str, str] = {}
         current = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             data = _station_data(user_input)
-            unique_id = f"{PROTOCOL_COAP}:{data[CONF_HOST].lower()}:{data[CONF_PORT]}"
-            for subentry in self._get_entry().subentries.values():
-                if subentry.unique_id == unique_id and subentry is not current:
-                    return self.async_abort(reason="already_configured")
+            unique_id = f"{PROTOCOL_COAP}:{data[CONF_HOST]}:{data[CONF_PORT]}"
+            if (same := await _same_station(self._get_entry(), data, current)) is not None:
+                return self.async_abort(
+                    reason="same_station",
+                    description_placeholders={"station": same.title, "address": same_address(same)},
+                )
             if data[CONF_MIN_CURRENT] > data[CONF_MAX_CURRENT]:
                 errors[CONF_MIN_CURRENT] = "min_above_max"
             else:
-                errors = await _test_station(data[CONF_HOST], data[CONF_PORT])
+                errors, placeholders = await _test_station(data[CONF_HOST], data[CONF_PORT])
             if not errors:
                 title = user_input[CONF_NAME].strip() or data[CONF_HOST]
                 if current is not None:
@@ -84,24 +95,56 @@ class StationSubentryFlow(OcppStationFlow):
             step_id=step_id,
             data_schema=station_schema(defaults, resident_options(self._get_entry())),
             errors=errors,
+            description_placeholders=placeholders or None,
         )
 
 
 def _station_data(user_input: dict[str, Any]) -> dict[str, Any]:
     return {
         CONF_PROTOCOL: PROTOCOL_COAP,
-        CONF_HOST: user_input[CONF_HOST].strip().removeprefix("[").removesuffix("]"),
+        CONF_HOST: normal_host(user_input[CONF_HOST]),
         CONF_PORT: int(user_input[CONF_PORT]),
         **electrical_data(user_input),
     }
 
 
-async def _test_station(host: str, port: int) -> dict[str, str]:
-    """Errors of the station form: empty when an ev_v2g station answers."""
+async def _test_station(host: str, port: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Errors of the station form and their placeholders: none when an ev_v2g station answers."""
     try:
         await probe_station(host, port)
-    except NotAStationError:
-        return {"base": "not_station"}
+    except NotAStationError as err:
+        return {"base": "not_station"}, {"missing": ", ".join(err.missing) or "?"}
     except (StationError, OSError):
-        return {"base": "cannot_connect"}
-    return {}
+        return {"base": "cannot_connect"}, {}
+    return {}, {}
+
+
+async def _same_station(
+    entry: ConfigEntry, data: dict[str, Any], current: ConfigSubentry | None
+) -> ConfigSubentry | None:
+    """Another CoAP station of the site at one of the same addresses and the same port."""
+    others = [
+        subentry
+        for subentry in entry.subentries.values()
+        if subentry is not current
+        and subentry.subentry_type == SUBENTRY_STATION
+        and subentry.data.get(CONF_PROTOCOL, PROTOCOL_COAP) == PROTOCOL_COAP
+        and subentry.data.get(CONF_PORT) == data[CONF_PORT]
+    ]
+    if not others:
+        return None
+    mine = await host_addresses(data[CONF_HOST])
+    for other in others:
+        if mine & await host_addresses(str(other.data.get(CONF_HOST, ""))):
+            return other
+    return None
+
+
+def same_address(subentry: ConfigSubentry) -> str:
+    """A station's address as the user typed it, e.g. `127.0.0.1:5683` or `[::1]:5683`."""
+    host = str(subentry.data.get(CONF_HOST, ""))
+    return (
+        f"[{host}]:{subentry.data.get(CONF_PORT)}"
+        if ":" in host
+        else f"{host}:{subentry.data.get(CONF_PORT)}"
+    )

@@ -18,12 +18,12 @@ from custom_components.ev_v2g.transport.coap.client import (
 )
 from custom_components.ev_v2g.transport.coap.observer import StationObserver
 from custom_components.ev_v2g.transport.coap.payloads import (
-    REQUIRED_RESOURCE_TYPES,
+    STATION_PATHS,
     decode_regulator,
     decode_senml,
     decode_switch,
     decode_vehicle,
-    resource_types,
+    resource_paths,
 )
 from hardware.firmware.app import Firmware
 from hardware.firmware.hal_sim import SimulatedHal
@@ -34,11 +34,11 @@ from .conftest import serving
 
 
 async def test_discovery_lists_the_contract(client: CoapClient) -> None:
-    """Link format with every rt the integration requires, filterable by rt and href."""
+    """Link format with the contract's five paths (and our rt values), filterable by rt and href."""
     response = await client.get("/.well-known/core")
     assert (response.code, response.opt.content_format) == (Code.CONTENT, 40)
     assert response.payload.decode() == FIRMWARE_DISCOVERY
-    assert resource_types(response.payload.decode()) >= REQUIRED_RESOURCE_TYPES
+    assert resource_paths(response.payload.decode()) >= set(STATION_PATHS)
     only = await client.get("/.well-known/core?rt=ev_v2g.current")
     assert only.payload.decode() == '</current>;rt="ev_v2g.current";obs;ct=110'
     assert (

@@ -22,7 +22,7 @@ from custom_components.ev_v2g.transport.coap.payloads import (
     CF_JSON,
     CF_SENML_JSON,
     CF_TEXT,
-    REQUIRED_RESOURCE_TYPES,
+    STATION_PATHS,
     RegulatorState,
     decode_senml,
 )
@@ -112,17 +112,31 @@ async def test_probe_station_over_ipv6(loopback: None, sim_station: SimulatedSta
 @pytest.mark.parametrize(
     ("missing", "lacking"),
     [
-        ({"energy"}, "ev_v2g.energy"),
-        ({"switch", "vehicle"}, "ev_v2g.switch, ev_v2g.vehicle"),
+        ({"energy"}, ("/energy",)),
+        ({"switch", "vehicle"}, ("/switch", "/vehicle")),
     ],
 )
 async def test_probe_station_lacking_resources(
-    sim_server: StationServer, missing: set[str], lacking: str
+    sim_server: StationServer, missing: set[str], lacking: tuple[str, ...]
 ) -> None:
-    """Something that answers CoAP but lacks our resources is not a station."""
+    """Something that answers CoAP but lacks our resources is not a station; it says which."""
     sim_server.station.faults.missing = missing
-    with pytest.raises(NotAStationError, match=f"lacks {lacking}$"):
+    with pytest.raises(NotAStationError, match=f"lacks {', '.join(lacking)}$") as refused:
         await probe_station("127.0.0.1", sim_server.port, answer_within=2.0)
+    assert refused.value.missing == lacking
+
+
+async def test_probe_a_station_that_follows_only_the_contract(
+    loopback: None, sim_station: SimulatedStation
+) -> None:
+    """No `rt` values, discharge said as `min_ma` < 0: a station, and one that discharges."""
+    sim_station.rt_prefix = None
+    sim_station.discharge_as_min_ma = True
+    server = StationServer(sim_station, port=free_udp_port())
+    async with server:
+        regulator = await probe_station("127.0.0.1", server.port, answer_within=2.0)
+    assert regulator.max_discharge_a == sim_station.max_discharge_ma / 1000
+    assert regulator.min_a == 0.0
 
 
 async def test_probe_station_without_discovery(sim_server: StationServer) -> None:
@@ -150,9 +164,9 @@ async def test_probe_closed_port(sim_server: StationServer) -> None:
     assert time.monotonic() - start < 3.5
 
 
-async def test_resource_types(client: CoapStationClient) -> None:
-    """The simulator lists exactly the contract's resource types."""
-    assert await client.resource_types() == REQUIRED_RESOURCE_TYPES
+async def test_resource_paths(client: CoapStationClient) -> None:
+    """The simulator lists the contract's five paths, and its discovery resource."""
+    assert await client.resource_paths() == set(STATION_PATHS)
 
 
 async def test_get_current(client: CoapStationClient, sim_server: StationServer) -> None:

@@ -13,7 +13,7 @@ from custom_components.ev_v2g.transport.coap.payloads import (
     CF_JSON,
     CF_SENML_JSON,
     CF_TEXT,
-    REQUIRED_RESOURCE_TYPES,
+    STATION_PATHS,
     PayloadError,
     RegulatorState,
     VehicleState,
@@ -23,7 +23,7 @@ from custom_components.ev_v2g.transport.coap.payloads import (
     decode_vehicle,
     encode_setpoint,
     encode_switch,
-    resource_types,
+    resource_paths,
 )
 from hardware.station_sim import SimulatedStation, Vehicle, payloads as sim
 
@@ -252,6 +252,26 @@ def test_regulator_optional_keys() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("limits", "min_a", "discharge_a"),
+    [
+        ({"min_ma": -16000}, 0.0, 16.0),
+        ({"min_ma": -10000, "max_discharge_ma": 16000}, 0.0, 16.0),
+        ({"min_ma": -16000, "max_discharge_ma": 10000}, 0.0, 16.0),
+        ({"min_ma": 6000, "max_discharge_ma": 16000}, 6.0, 16.0),
+        ({"min_ma": 6000}, 6.0, 0.0),
+    ],
+    ids=["the contract's way", "alias larger", "min_ma larger", "alias only", "no discharge"],
+)
+def test_discharge_said_as_a_negative_minimum(
+    limits: dict[str, int], min_a: float, discharge_a: float
+) -> None:
+    """`min_ma` < 0: the station discharges down to it (no charging minimum of its own)."""
+    payload = json.dumps({"setpoint_ma": 0, "max_ma": 32000} | limits).encode()
+    state = decode_regulator(payload, CF_JSON)
+    assert (state.min_a, state.max_discharge_a) == (min_a, discharge_a)
+
+
 def test_regulator_until_is_whole_seconds() -> None:
     """A fractional expiry is truncated to unix seconds."""
     payload = b'{"setpoint_ma":0,"until":1767225600.75,"min_ma":6000,"max_ma":16000}'
@@ -328,14 +348,14 @@ def test_setpoint_round_trip(setpoint_ma: int, until: int | None) -> None:
     ("payload", "expected"),
     [
         (b'{"plugged":true,"soc":54,"v2g":true}', VehicleState(plugged=True, soc=54, v2g=True)),
-        (b'{"plugged":true,"soc":54}', VehicleState(plugged=True, soc=54, v2g=False)),
-        (b'{"plugged":true}', VehicleState(plugged=True, soc=None, v2g=False)),
-        (b'{"plugged":true,"soc":null}', VehicleState(plugged=True, soc=None, v2g=False)),
+        (b'{"plugged":true,"soc":54}', VehicleState(plugged=True, soc=54, v2g=None)),
+        (b'{"plugged":true}', VehicleState(plugged=True, soc=None, v2g=None)),
+        (b'{"plugged":true,"soc":null}', VehicleState(plugged=True, soc=None, v2g=None)),
         (b'{"plugged":false,"v2g":false}', VehicleState(plugged=False, soc=None, v2g=False)),
-        (b'{"plugged":true,"soc":0}', VehicleState(plugged=True, soc=0, v2g=False)),
-        (b'{"plugged":true,"soc":100}', VehicleState(plugged=True, soc=100, v2g=False)),
-        (b'{"plugged":true,"soc":54.6}', VehicleState(plugged=True, soc=55, v2g=False)),
-        (b'{"plugged":true,"v2g":"yes"}', VehicleState(plugged=True, soc=None, v2g=False)),
+        (b'{"plugged":true,"soc":0}', VehicleState(plugged=True, soc=0, v2g=None)),
+        (b'{"plugged":true,"soc":100}', VehicleState(plugged=True, soc=100, v2g=None)),
+        (b'{"plugged":true,"soc":54.6}', VehicleState(plugged=True, soc=55, v2g=None)),
+        (b'{"plugged":true,"v2g":"yes"}', VehicleState(plugged=True, soc=None, v2g=None)),
     ],
 )
 def test_vehicle(payload: bytes, expected: VehicleState) -> None:
@@ -434,15 +454,32 @@ LINK_FORMAT = (
 )
 
 
-def test_resource_types_of_a_link_format() -> None:
-    """Quoted, unquoted and space-separated `rt` values, with spaces around attributes."""
-    found = resource_types(LINK_FORMAT)
-    assert found >= REQUIRED_RESOURCE_TYPES
-    assert "core.s" in found
-    assert "core.p" not in found
+def test_resource_paths_of_a_link_format() -> None:
+    """Every target listed, whatever its attributes (quoted, spaced, none)."""
+    found = resource_paths(LINK_FORMAT)
+    assert found >= set(STATION_PATHS)
+    assert "fw" in found
+    assert ".well-known/core" in found
 
 
-@pytest.mark.parametrize("text", ["", "</switch>", "</switch>;obs,</current>;ct=110", "garbage"])
-def test_resource_types_none(text: str) -> None:
-    """No `rt` attributes, no types."""
-    assert resource_types(text) == set()
+@pytest.mark.parametrize(
+    "text",
+    [
+        "</switch>,</regulator>,</current>,</energy>,</vehicle>",
+        '<switch>;rt="acme:relay",<regulator>,<current>;ct=110,<energy>,<vehicle>',
+        (
+            "<coap://[::1]:5683/switch>,<coap://10.0.0.7/regulator>,</current/>,</energy?x=1>,"
+            " </vehicle> "
+        ),
+    ],
+    ids=["absolute, no rt", "relative, other rt", "whole URIs, slash and query"],
+)
+def test_the_five_paths_however_they_are_written(text: str) -> None:
+    """A station by someone else: its targets name the paths, its `rt` values are its own."""
+    assert resource_paths(text) == set(STATION_PATHS)
+
+
+@pytest.mark.parametrize("text", ["", "garbage", "switch,regulator", "<>,</>"])
+def test_no_paths(text: str) -> None:
+    """Nothing in angle brackets, no paths."""
+    assert resource_paths(text) == set()

@@ -18,14 +18,14 @@ from aiocoap.numbers.constants import TransportTuning
 from ..errors import StationError, StationRefusedError, StationUnreachableError
 from .payloads import (
     CF_JSON,
-    REQUIRED_RESOURCE_TYPES,
+    STATION_PATHS,
     PayloadError,
     RegulatorState,
     decode_regulator,
     decode_switch,
     encode_setpoint,
     encode_switch,
-    resource_types,
+    resource_paths,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ class CommandTuning(TransportTuning):  # type: ignore[misc]
 
 class NotAStationError(StationError):
     """Something answers CoAP there, but it does not offer the ev_v2g resources."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        """Say what is wrong, and which of the station's paths are missing (e.g. "/energy")."""
+        super().__init__(message)
+        self.missing = missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +132,10 @@ class CoapStationClient:
             raise StationUnreachableError(f"{self.uri}/{resource}: {err}") from err
         return to_response(answer, resource)
 
-    async def resource_types(self) -> set[str]:
-        """Resource types the station lists in /.well-known/core."""
+    async def resource_paths(self) -> set[str]:
+        """The paths the station lists in /.well-known/core (without their leading slash)."""
         response = await self.request(".well-known/core")
-        return resource_types(response.payload.decode("utf-8", errors="replace"))
+        return resource_paths(response.payload.decode("utf-8", errors="replace"))
 
     async def set_switch(self, on: bool) -> bool:
         """Close or open the relay; return the state the station reports."""
@@ -198,12 +203,12 @@ async def probe_station(
     try:
         client = CoapStationClient(context, host, port, timeout=answer_within)
         try:
-            found = await client.resource_types()
+            found = await client.resource_paths()
         except StationRefusedError as err:
-            raise NotAStationError(str(err)) from err
-        missing = REQUIRED_RESOURCE_TYPES - found
+            raise NotAStationError(str(err), missing=("/.well-known/core",)) from err
+        missing = tuple(f"/{path}" for path in STATION_PATHS if path not in found)
         if missing:
-            raise NotAStationError(f"{client.uri} lacks {', '.join(sorted(missing))}")
+            raise NotAStationError(f"{client.uri} lacks {', '.join(missing)}", missing)
         return await client.get_regulator()
     finally:
         await context.shutdown()

@@ -15,15 +15,8 @@ CF_TEXT = 0
 CF_JSON = 50
 CF_SENML_JSON = 110
 
-REQUIRED_RESOURCE_TYPES = frozenset(
-    {
-        "ev_v2g.switch",
-        "ev_v2g.regulator",
-        "ev_v2g.current",
-        "ev_v2g.energy",
-        "ev_v2g.vehicle",
-    }
-)
+STATION_PATHS = ("switch", "regulator", "current", "energy", "vehicle")
+"""The resources a station lists in /.well-known/core; their `rt` values are free."""
 
 
 class PayloadError(ValueError):
@@ -48,7 +41,8 @@ class VehicleState:
 
     plugged: bool
     soc: int | None
-    v2g: bool
+    v2g: bool | None
+    """The car's ability to feed back; None when not said (the station's capability stands)."""
 
 
 def _json(payload: bytes, content_format: int | None, expected: int) -> Any:
@@ -114,19 +108,29 @@ def decode_switch(payload: bytes, content_format: int | None) -> bool:
 
 
 def decode_regulator(payload: bytes, content_format: int | None) -> RegulatorState:
-    """Return the regulator's setpoint and limits."""
+    """Return the regulator's setpoint and limits.
+
+    A `min_ma` below zero says the station discharges down to it: its discharge capability,
+    then, with no charging minimum of its own (`max_discharge_ma` is an alias; the larger of
+    the two counts).
+    """
     body = _json(payload, content_format, CF_JSON)
     if not isinstance(body, dict):
         raise PayloadError("regulator payload is not an object")
     until = body.get("until")
     if until is not None:
         until = int(_number(until, "until"))
+    setpoint_a = _milliamps(body, "setpoint_ma")
+    min_a = _milliamps(body, "min_ma")
+    discharge_a = _milliamps(body, "max_discharge_ma", default=0.0)
+    if min_a < 0:
+        discharge_a, min_a = max(discharge_a, -min_a), 0.0
     return RegulatorState(
-        setpoint_a=_milliamps(body, "setpoint_ma"),
+        setpoint_a=setpoint_a,
         until=until,
-        min_a=_milliamps(body, "min_ma"),
+        min_a=min_a,
         max_a=_milliamps(body, "max_ma"),
-        max_discharge_a=_milliamps(body, "max_discharge_ma", default=0.0),
+        max_discharge_a=discharge_a,
         fallback_a=_milliamps(body, "fallback_ma", default=0.0),
     )
 
@@ -142,7 +146,10 @@ def decode_vehicle(payload: bytes, content_format: int | None) -> VehicleState:
         if not 0 <= soc_value <= 100:
             raise PayloadError(f"soc out of range: {soc_value}")
         soc = round(soc_value)
-    return VehicleState(plugged=body["plugged"], soc=soc, v2g=body.get("v2g") is True)
+    v2g = body.get("v2g")
+    return VehicleState(
+        plugged=body["plugged"], soc=soc, v2g=v2g if isinstance(v2g, bool) else None
+    )
 
 
 def encode_switch(on: bool) -> bytes:
@@ -158,12 +165,20 @@ def encode_setpoint(setpoint_a: float, until: int | None) -> bytes:
     return json.dumps(body).encode()
 
 
-def resource_types(link_format: str) -> set[str]:
-    """The `rt` values in a CoRE link-format document (RFC 6690)."""
+def resource_paths(link_format: str) -> set[str]:
+    """The paths a CoRE link-format document (RFC 6690) lists, without their leading slash.
+
+    A target may be relative (`<switch>`), absolute (`</switch>`) or a whole URI
+    (`<coap://[::1]:5683/switch>`); a query or a trailing slash is left out.
+    """
     found: set[str] = set()
     for link in link_format.split(","):
-        for attribute in link.split(";")[1:]:
-            key, _, value = attribute.strip().partition("=")
-            if key == "rt":
-                found.update(value.strip('"').split())
+        target = link.split(";", 1)[0].strip()
+        if not (target.startswith("<") and target.endswith(">")):
+            continue
+        path = target[1:-1].split("?", 1)[0]
+        if "://" in path:
+            path = path.split("://", 1)[1].partition("/")[2]
+        if path := path.strip("/"):
+            found.add(path)
     return found
