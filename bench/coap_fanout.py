@@ -252,6 +252,18 @@ async def setpoint_rounds(clients: list[CoapStationClient], rounds: int) -> Fano
     return result
 
 
+async def both_paths(
+    clients: list[CoapStationClient], rounds: int
+) -> tuple[FanoutResult, FanoutResult]:
+    """The rounds with each request resolving the address (old), then reusing it (new)."""
+    CoapStationClient.reuse_remote = False
+    try:
+        old = await setpoint_rounds(clients, rounds)
+    finally:
+        CoapStationClient.reuse_remote = True
+    return old, await setpoint_rounds(clients, rounds)
+
+
 @dataclass
 class NotificationCounter:
     """Decodes every notification, as the integration does, and counts what arrives."""
@@ -353,6 +365,9 @@ class CountResult:
     count: int
     idle: FanoutResult
     loaded: FanoutResult
+    idle_old: FanoutResult
+    """The same rounds with the address resolved on every request (the path before reuse)."""
+    loaded_old: FanoutResult
     observe: ObserveResult
     baseline_pct: float
     leftover_tasks: list[str]
@@ -378,7 +393,7 @@ async def bench_count(args: argparse.Namespace, count: int) -> CountResult:
         observers: list[StationObserver] = []
         try:
             clients = [CoapStationClient(context, HOST, port) for port in stations.ports]
-            idle = await setpoint_rounds(clients, args.rounds)
+            idle_old, idle = await both_paths(clients, args.rounds)
             baseline_cpu0 = time.process_time()
             await asyncio.sleep(BASELINE_S)
             baseline_pct = 100 * (time.process_time() - baseline_cpu0) / BASELINE_S
@@ -390,7 +405,7 @@ async def bench_count(args: argparse.Namespace, count: int) -> CountResult:
             for observer in observers:
                 observer.start()
             observe = await observe_cpu(stations, counter, args.observe_seconds)
-            loaded = await setpoint_rounds(clients, args.rounds)
+            loaded_old, loaded = await both_paths(clients, args.rounds)
         finally:
             for observer in observers:
                 await observer.stop()
@@ -400,6 +415,8 @@ async def bench_count(args: argparse.Namespace, count: int) -> CountResult:
             count=count,
             idle=idle,
             loaded=loaded,
+            idle_old=idle_old,
+            loaded_old=loaded_old,
             observe=observe,
             baseline_pct=baseline_pct,
             leftover_tasks=_pending_tasks(),
@@ -423,19 +440,24 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
     _out(f"Setpoint fan-out: PUT /regulator {SETPOINTS_A[0]:g}/{SETPOINTS_A[1]:g} A alternating")
     _out("(until now+300 s) to all N stations at once, wall time until the last answer, ms")
     _out(
-        f"{'N':>4} {'rounds':>7} | {'idle med':>9} {'idle p95':>9} {'idle max':>9}"
+        f"{'N':>4} {'path':>8} {'rounds':>7} | {'idle med':>9} {'idle p95':>9} {'idle max':>9}"
         f" {'idle CPU':>9} | {'obs med':>9} {'obs p95':>9} {'obs max':>9} | {'failed idle/obs':>15}"
     )
     for result in results:
-        idle, loaded = result.idle, result.loaded
-        idle_max = max(idle.latencies, default=math.nan) * 1000
-        loaded_max = max(loaded.latencies, default=math.nan) * 1000
-        _out(
-            f"{result.count:>4} {args.rounds:>7} | {_fmt(idle.median_ms(), 2):>9}"
-            f" {_fmt(idle.p95_ms(), 2):>9} {_fmt(idle_max, 2):>9} {_fmt(idle.cpu_median_ms(), 2):>9}"
-            f" | {_fmt(loaded.median_ms(), 2):>9} {_fmt(loaded.p95_ms(), 2):>9}"
-            f" {_fmt(loaded_max, 2):>9} | {idle.failures:>8} / {loaded.failures:<4}"
-        )
+        for path, idle, loaded in (
+            ("resolve", result.idle_old, result.loaded_old),
+            ("reuse", result.idle, result.loaded),
+        ):
+            idle_max = max(idle.latencies, default=math.nan) * 1000
+            loaded_max = max(loaded.latencies, default=math.nan) * 1000
+            _out(
+                f"{result.count:>4} {path:>8} {args.rounds:>7} | {_fmt(idle.median_ms(), 2):>9}"
+                f" {_fmt(idle.p95_ms(), 2):>9} {_fmt(idle_max, 2):>9}"
+                f" {_fmt(idle.cpu_median_ms(), 2):>9}"
+                f" | {_fmt(loaded.median_ms(), 2):>9} {_fmt(loaded.p95_ms(), 2):>9}"
+                f" {_fmt(loaded_max, 2):>9} | {idle.failures:>8} / {loaded.failures:<4}"
+            )
+    _out("  path: resolve = the address resolved on every request (before); reuse = now")
     _out("  idle = no observations running; obs = while observing all N stations (5 each);")
     _out("  idle CPU = median client process CPU time spent in one idle round")
     _out()

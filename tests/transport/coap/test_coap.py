@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import time
+from typing import Any
 
 import aiocoap
 import pytest
@@ -320,3 +322,41 @@ async def test_get_regulator_unreadable(monkeypatch: pytest.MonkeyPatch) -> None
     canned(client, monkeypatch, Response(payload=b"{}", content_format=CF_JSON, max_age=60))
     with pytest.raises(NotAStationError, match="regulator: setpoint_ma is not a number"):
         await client.get_regulator()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+async def test_the_address_is_resolved_once(
+    context: aiocoap.Context,
+    sim_server: StationServer,
+    monkeypatch: pytest.MonkeyPatch,
+    host: str,
+) -> None:
+    """Ten requests, one resolution: later ones go where the station last answered from."""
+    loop = asyncio.get_running_loop()
+    resolve = loop.getaddrinfo
+    resolved: list[object] = []
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        resolved.append(args[0])
+        return await resolve(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", counting)
+    client = CoapStationClient(context, host, sim_server.port, timeout=2.0)
+    for _ in range(10):
+        await client.get_regulator()
+    assert len(resolved) == 1
+
+
+async def test_a_station_that_went_silent_is_resolved_again(
+    context: aiocoap.Context, sim_server: StationServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No answer: the next request resolves the address anew, and reaches the station back."""
+    monkeypatch.setattr(CoapStationClient, "reuse_remote", True)
+    client = CoapStationClient(context, "127.0.0.1", sim_server.port, timeout=1.0)
+    await client.get_regulator()
+    await sim_server.freeze()
+    with pytest.raises(StationUnreachableError):
+        await client.get_regulator()
+    assert client._remote is None
+    await sim_server.resume()
+    assert await client.get_regulator() == SIM_REGULATOR
