@@ -68,6 +68,7 @@ from bench.machine import machine_facts as shared_machine_facts
 import custom_components.ev_v2g  # noqa: F401
 from custom_components.ev_v2g.const import ALLOCATION_DEBOUNCE, DOMAIN, SUBENTRY_STATION
 from custom_components.ev_v2g.sharing import power_sharing
+from custom_components.ev_v2g.transport.coap.client import CoapStationClient
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +226,8 @@ class CountResult:
     """All rounds for one station count."""
 
     count: int
+    path: str
+    """"resolve": the station's address resolved for every request (before); "reuse": now."""
     supply_limit_a: float
     loads_w: tuple[float, float]
     shares_a: tuple[tuple[float, ...], tuple[float, ...]]
@@ -264,7 +267,7 @@ def print_report(results: list[CountResult]) -> None:
     _out("Demand-response latency: load sensor change in HA -> every station acknowledged")
     _out("its new setpoint (PUT /regulator accepted), ms; fair_share, load alternating")
     _out(
-        f"{'N':>4} {'rounds':>6} {'t/o':>4} | {'median':>7} {'p95':>7} {'max':>7}"
+        f"{'N':>4} {'path':>8} {'rounds':>6} {'t/o':>4} | {'median':>7} {'p95':>7} {'max':>7}"
         f" | {'1st ack':>7} {'alloc@':>7} {'alloc':>6} | {'PUTs/rnd':>8} {'allocs/rnd':>10}"
         f" | {'CPU/rnd':>7}"
     )
@@ -278,7 +281,7 @@ def print_report(results: list[CountResult]) -> None:
         allocs = [r.allocations for r in rounds]
         cpu = [r.cpu_s * ms for r in rounds]
         _out(
-            f"{result.count:>4} {len(rounds):>6} {len(rounds) - len(done):>4}"
+            f"{result.count:>4} {result.path:>8} {len(rounds):>6} {len(rounds) - len(done):>4}"
             f" | {_fmt(statistics.median(done) if done else math.nan):>7}"
             f" {_fmt(_percentile(done, 95)):>7} {_fmt(max(done, default=math.nan)):>7}"
             f" | {_fmt(statistics.median(firsts) if firsts else math.nan):>7}"
@@ -501,8 +504,15 @@ async def _settle(recorder: Recorder, since: float, what: str) -> None:
 # --- the benchmark --------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["resolve", "reuse"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the CoAP client finds a station: its address resolved per request (before), or reused."""
+    monkeypatch.setattr(CoapStationClient, "reuse_remote", request.param == "reuse")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("count", _counts())
-async def test_dr_latency(hass: HomeAssistant, site: Site, count: int) -> None:
+async def test_dr_latency(hass: HomeAssistant, site: Site, count: int, path: str) -> None:
     """Time R load changes, each until every station has acknowledged its new setpoint."""
     recorder = site.recorder
     stations = [server.station for server in site.servers]
@@ -577,6 +587,7 @@ async def test_dr_latency(hass: HomeAssistant, site: Site, count: int) -> None:
     RESULTS.append(
         CountResult(
             count=count,
+            path=path,
             supply_limit_a=site.supply_limit_a,
             loads_w=site.loads_w,
             shares_a=(
