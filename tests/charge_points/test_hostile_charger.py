@@ -35,6 +35,7 @@ SEED = int(os.environ.get("EV_V2G_FUZZ_SEED", "1903"))
 FRAMES = 800
 KNOCKS = 200
 LOG_LINES = 60
+CONNECTIVITY = "binary_sensor.charger_connectivity"
 
 
 @pytest.fixture
@@ -132,3 +133,21 @@ async def test_a_hostile_charger_and_strangers_break_nothing(
     assert len(ours) <= LOG_LINES, Counter(f"{r.name}:{r.lineno}" for r in ours).most_common()
     assert not [r for r in caplog.records[logged:] if r.exc_info], "a traceback was logged"
     assert open_descriptors() <= descriptors + 4
+
+
+async def test_a_charger_that_keeps_dropping_out_is_logged_once(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    charge_points: ChargePointFactory,
+    ocpp_port: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Five outages in a row: one "unavailable" line, the state following every one of them."""
+    charger = charge_points()
+    for _ in range(5):
+        await charger.connect(f"ws://127.0.0.1:{ocpp_port}")
+        await wait_for(hass, lambda: state_of(hass, CONNECTIVITY) == "on", what="online")
+        await charger.disconnect()
+        await wait_for(hass, lambda: state_of(hass, CONNECTIVITY) == "off", what="offline")
+    lost = [r for r in caplog.records if "is unavailable" in r.getMessage()]
+    assert len(lost) == 1, [r.getMessage() for r in lost]

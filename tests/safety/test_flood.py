@@ -54,11 +54,13 @@ async def test_a_flood_of_notifications_writes_a_bounded_number_of_states(
         await asyncio.sleep(FLOOD_S / NOTIFICATIONS)
     sim.nominal_voltage = 231.0
     station_server.notify_all()
-    elapsed = time.monotonic() - started
     truth = sim.voltage
     await wait_for(hass, lambda: number_of(hass, VOLTAGE) == round(truth), what="the last value")
     unsubscribe()
-    bound = WRITE_BURST + WRITE_RATE_HZ * (elapsed + 2.0) + 1
+    # Writes may trail the flood when the machine is busy: the time counted runs until the last
+    # value landed (its own write included), with a second of slack.
+    elapsed = time.monotonic() - started
+    bound = WRITE_BURST + WRITE_RATE_HZ * (elapsed + 1.0) + 1
     assert writes.get(VOLTAGE, 0) <= bound
     assert max(writes.values()) <= bound  # no entity of the station writes more
     assert sum(writes.values()) <= bound * len(writes)

@@ -278,7 +278,9 @@ class CoapStationLink:
             self.relay.request("no session on record")
 
     def _lost(self, reason: str) -> None:
-        _LOGGER.warning("%s is unavailable: %s", self.station.name, reason)
+        self._log.warning(
+            ("contact", "lost"), "%s is unavailable: %.200s", self.station.name, reason
+        )
         # While out of contact the station may restart: its next lower counter may be a reset.
         if self._unseen_since is None:
             self._unseen_since = self._energy_at or time.monotonic()

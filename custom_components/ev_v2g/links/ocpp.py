@@ -238,8 +238,11 @@ class OcppStationLink:
         return running_session(self.station.key, resident, authorization), resident
 
     def _lost(self) -> None:
-        _LOGGER.warning(
-            "%s is unavailable: charge point %s offline", self.station.name, self.charge_point_id
+        self._log.warning(
+            ("contact", "lost"),
+            "%s is unavailable: charge point %s offline",
+            self.station.name,
+            self.charge_point_id,
         )
         self.station.contact_lost()
 
