@@ -10,7 +10,7 @@ from collections.abc import Callable
 import logging
 import time
 
-from ..core.meter import EnergyMeter, MeterVerdict, allowance_wh
+from ..core.meter import allowance_wh
 from ..core.records import EndReason, Session
 from ..core.resident import Resident
 from ..core.station import Station, Transition
@@ -25,17 +25,12 @@ from ..transport.coap.payloads import (
 )
 from ..transport.errors import StationError, StationRefusedError
 from ..transport.ratelimit import PROBLEM_INTERVAL_S, RateLimitedLog, RateLimiter
+from .counters import CounterReader
 from .lease import SetpointLease
 from .relay import RelayOpener
 from .settle import settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
-
-_REFUSED = {
-    MeterVerdict.GLITCH: "below the last reading without a restart",
-    MeterVerdict.INVALID: "not a valid counter",
-    MeterVerdict.IMPLAUSIBLE: "more than the station can have drawn since",
-}
 
 
 class CoapStationLink:
@@ -57,7 +52,7 @@ class CoapStationLink:
         self._log = RateLimitedLog(_LOGGER, RateLimiter(PROBLEM_INTERVAL_S))
         self._refused_limits: tuple[float, float, float] | None = None
         self._ever_found = False
-        self._glitches: set[str] = set()
+        self._counters = CounterReader(station, self._log)
         """Counters whose last reading was a glitch (logged once until they count again)."""
         self._energy_at: float | None = None
         """When /energy was last heard (monotonic)."""
@@ -170,45 +165,8 @@ class CoapStationLink:
             ("energy_export", self.station.energy_export),
         ):
             if name in values:
-                changed |= self._meter(name, meter, values[name], boot)
+                changed |= self._counters.take(name, meter, values[name], boot)
         return changed
-
-    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float, boot: float | None) -> bool:
-        """Take one counter; a glitch or an invalid value is logged once and adds nothing."""
-        before = meter.total_wh
-        outcome = meter.update(
-            raw_wh,
-            boot=boot,
-            at=time.monotonic(),
-            max_power_w=self.station.capabilities.max_power_w(),
-        )
-        if outcome is MeterVerdict.IMPLAUSIBLE:
-            self.station.implausible_readings += 1
-        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
-            if name not in self._glitches:
-                self._glitches.add(name)
-                self._log.warning(
-                    (name, "glitch"),
-                    "%s: ignored %s %s Wh (%s, last %s Wh): it adds nothing",
-                    self.station.name,
-                    name,
-                    raw_wh,
-                    _REFUSED[outcome],
-                    meter.last_raw_wh,
-                )
-            return False
-        self._glitches.discard(name)
-        if outcome is MeterVerdict.RESET:
-            _LOGGER.info("%s: %s counter restarted", self.station.name, name)
-        elif outcome is MeterVerdict.REBASED:
-            self._log.warning(
-                (name, "rebased"),
-                "%s: %s counter jumped to %s Wh and counts on from there: the jump adds nothing",
-                self.station.name,
-                name,
-                raw_wh,
-            )
-        return meter.total_wh != before
 
     def _on_vehicle(self, response: Response) -> bool:
         vehicle = decode_vehicle(response.payload, response.content_format)

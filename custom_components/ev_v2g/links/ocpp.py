@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import logging
-import time
 from typing import TYPE_CHECKING
 
-from ..core.meter import EnergyMeter, MeterVerdict
 from ..core.records import Authorization, AuthorizationKind, EndReason
 from ..core.resident import Resident
 from ..core.station import Station, Transition
@@ -27,6 +25,7 @@ from ..transport.ocpp.model import (
     Transaction,
 )
 from ..transport.ratelimit import PROBLEM_INTERVAL_S, RateLimitedLog, RateLimiter
+from .counters import CounterReader
 from .lease import SetpointLease
 from .ocpp_readings import apply_readings
 from .relay import RelayOpener
@@ -87,8 +86,8 @@ class OcppStationLink:
         self._metered_transaction: str | None = None
         """The transaction of the last import register taken (a new one may start lower)."""
         self._remote_start = False
-        self._problem: tuple[str, str] | None = None
         self._log = RateLimitedLog(_LOGGER, RateLimiter(PROBLEM_INTERVAL_S))
+        self._counters = CounterReader(station, self._log)
 
     @property
     def desired_setpoint_a(self) -> float | None:
@@ -176,38 +175,10 @@ class OcppStationLink:
                 # restored lower. The transaction's own meter start is the new baseline.
                 start = transaction.meter_start_wh
                 meter.rebase(raw if start is None or start > raw else start)
-            changed |= self._meter(name, meter, raw)
+            changed |= self._counters.take(f"energy_{name}", meter, raw)
         if connector.energy_import_wh is not None:
             self._metered_transaction = current
         return changed
-
-    def _meter(self, name: str, meter: EnergyMeter, raw_wh: float) -> bool:
-        before = meter.total_wh
-        outcome = meter.update(
-            raw_wh, at=time.monotonic(), max_power_w=self.station.capabilities.max_power_w()
-        )
-        if outcome is MeterVerdict.IMPLAUSIBLE:
-            self.station.implausible_readings += 1
-        if outcome in (MeterVerdict.GLITCH, MeterVerdict.INVALID, MeterVerdict.IMPLAUSIBLE):
-            self._log_once(
-                (name, outcome.value),
-                f"energy {name} register {raw_wh} Wh ignored ({outcome.value}, last "
-                f"{meter.last_raw_wh} Wh): it adds nothing",
-            )
-        elif outcome is MeterVerdict.REBASED:
-            self._log_once(
-                (name, outcome.value),
-                f"energy {name} register jumped to {raw_wh} Wh: the jump adds nothing",
-            )
-        elif outcome is MeterVerdict.RESET:
-            _LOGGER.info("%s: energy %s register restarted from zero", self.station.name, name)
-        return meter.total_wh != before
-
-    def _log_once(self, kind: tuple[str, str], problem: str) -> None:
-        """Log a problem once while it lasts, a kind at most every PROBLEM_INTERVAL_S."""
-        if kind != self._problem:
-            self._problem = kind
-            self._log.warning(kind, "%s: %s", self.station.name, problem)
 
     def _found(self) -> None:
         station = self.station
