@@ -39,10 +39,12 @@ async def foreign(loopback: None) -> AsyncIterator[StationServer]:
         yield server
 
 
+@pytest.mark.parametrize("rt_prefix", [None, "acme:", "ev_v2g."], ids=["no rt", "its own", "ours"])
 async def test_a_station_that_follows_only_the_contract_is_added(
-    hass: HomeAssistant, site: MockConfigEntry, foreign: StationServer
+    hass: HomeAssistant, site: MockConfigEntry, foreign: StationServer, rt_prefix: str | None
 ) -> None:
-    """No `rt` values at all: recognised by its five paths."""
+    """No `rt` values, its own, or ours: recognised by its five paths."""
+    foreign.station.rt_prefix = rt_prefix
     flow_id = await coap_station_flow(hass, site)
     result = await hass.config_entries.subentries.async_configure(
         flow_id, station_form(foreign.port)
