@@ -151,6 +151,20 @@ async def charging(cp: SimulatedChargePoint, connector: int = 1, **plug: Any) ->
 # -- boot, status, heartbeat, refusal --------------------------------------------------------
 
 
+def test_every_current_drawn_is_logged_with_its_moment() -> None:
+    """`drawn` lists each change of the current (and the first), in order, never a repeat."""
+    conn = SimConnector(1, max_current_a=16.0)
+    conn.plug(soc=50.0, capacity_kwh=60.0, max_current_a=32.0)
+    conn.advance(1.0)
+    conn.transaction = SimTransaction("CARD-1", datetime.now(UTC), 0.0)
+    conn.advance(1.0)
+    conn.advance(1.0)
+    conn.unplug()
+    assert [current for _, current in conn.drawn] == [0.0, 16.0, 0.0]
+    moments = [at for at, _ in conn.drawn]
+    assert moments == sorted(moments)
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_boot_status_and_heartbeat(
     central: CentralSystem, make_cp: MakeCp, version: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+import time
 
 from .profiles import MAX_PURPOSES, MIN_CURRENT_A, TX, TX_DEFAULT, SimProfile, best_limit, utc_now
 from .transaction import SimTransaction
@@ -49,6 +50,9 @@ class SimConnector:
     power_w: float = 0.0
     profiles: dict[tuple[str, int], SimProfile] = field(default_factory=dict)
     """This connector's profiles by (purpose, stack level)."""
+    drawn: list[tuple[float, float]] = field(default_factory=list)
+    """Every current the connector drew, as (time.monotonic(), A) from the moment it did: the
+    truth a test checks a site's limit against (the integration never reads it)."""
 
     @property
     def transaction_id(self) -> int | str | None:
@@ -105,7 +109,13 @@ class SimConnector:
     def unplug(self) -> None:
         """Disconnect the car."""
         self.plugged, self.soc, self.finishing = False, None, False
-        self.current_a = self.power_w = 0.0
+        self._draw(0.0)
+        self.power_w = 0.0
+
+    def _draw(self, current_a: float) -> None:
+        if current_a != self.current_a or not self.drawn:
+            self.drawn.append((time.monotonic(), current_a))
+        self.current_a = current_a
 
     def advance(self, dt: float) -> None:
         """Recompute the current from the limit and the car, then integrate over `dt` seconds."""
@@ -114,7 +124,7 @@ class SimConnector:
             current = min(self.limit_a, self.car_max_current_a)
             if current < MIN_CURRENT_A:
                 current = 0.0
-        self.current_a = current
+        self._draw(current)
         self.power_w = current * self.voltage_v * self.phases
         if dt > 0 and self.power_w > 0:
             energy_wh = self.power_w * dt / 3600
