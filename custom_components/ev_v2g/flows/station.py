@@ -75,7 +75,7 @@ class StationSubentryFlow(OcppStationFlow):
             if (same := await _same_station(self._get_entry(), data, current)) is not None:
                 return self.async_abort(
                     reason="same_station",
-                    description_placeholders={"station": same.title, "address": same_address(same)},
+                    description_placeholders={"station": same.title, "address": _address_of(same)},
                 )
             if data[CONF_MIN_CURRENT] > data[CONF_MAX_CURRENT]:
                 errors[CONF_MIN_CURRENT] = "min_above_max"
@@ -140,7 +140,7 @@ async def _same_station(
     return None
 
 
-def same_address(subentry: ConfigSubentry) -> str:
+def _address_of(subentry: ConfigSubentry) -> str:
     """A station's address as the user typed it, e.g. `127.0.0.1:5683` or `[::1]:5683`."""
     host = str(subentry.data.get(CONF_HOST, ""))
     return (

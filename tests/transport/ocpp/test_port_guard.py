@@ -56,17 +56,25 @@ async def test_a_half_open_storm_is_capped_and_a_connected_charger_keeps_talking
     assert status == 401  # a newcomer after the storm is served again
 
 
-async def test_a_storm_from_one_host_leaves_room_for_a_charger_elsewhere(
-    central: CentralSystem, connect: ConnectFactory
-) -> None:
-    """One host may hold 4 of the 16 places: a charger from another address gets in at once."""
+async def _storm_from_another_host(
+    central: CentralSystem, per_address: int, refused: int
+) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """30 half-open connections from 127.0.0.2 to a port with 16 places; `refused` at accept."""
     central.server.max_pending = 16
-    central.server.max_pending_per_address = 4
+    central.server.max_pending_per_address = per_address
     storm = [
         await asyncio.open_connection("127.0.0.1", central.port, local_addr=("127.0.0.2", 0))
         for _ in range(30)
     ]
-    await eventually(lambda: central.server.refused == 26, what="26 refused at accept")
+    await eventually(lambda: central.server.refused == refused, what=f"{refused} refused")
+    return storm
+
+
+async def test_a_storm_from_one_host_leaves_room_for_a_charger_elsewhere(
+    central: CentralSystem, connect: ConnectFactory
+) -> None:
+    """One host may hold 4 of the 16 places: a charger from another address gets in at once."""
+    storm = await _storm_from_another_host(central, per_address=4, refused=26)
     assert central.server.pending == 4
     charger = await connect("CP1")  # from 127.0.0.1, during the storm
     assert (await charger.call("BootNotification", BOOT_16))[2]["status"] == "Accepted"
@@ -78,13 +86,7 @@ async def test_a_storm_from_one_host_fills_every_place_without_the_per_address_c
     central: CentralSystem,
 ) -> None:
     """The same storm with no per-address bound takes all 16 places: a newcomer is refused."""
-    central.server.max_pending = 16
-    central.server.max_pending_per_address = 16
-    storm = [
-        await asyncio.open_connection("127.0.0.1", central.port, local_addr=("127.0.0.2", 0))
-        for _ in range(30)
-    ]
-    await eventually(lambda: central.server.refused == 14, what="14 refused at accept")
+    storm = await _storm_from_another_host(central, per_address=16, refused=14)
     reader, writer = await asyncio.open_connection("127.0.0.1", central.port)
     assert await _closed_by_server(reader, 1.0)
     writer.close()
