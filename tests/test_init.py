@@ -84,17 +84,17 @@ async def test_site_without_stations(hass: HomeAssistant, loopback: None) -> Non
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_coap_context_failure_retries(hass: HomeAssistant, socket_enabled: None) -> None:
+async def test_coap_endpoint_failure_retries(hass: HomeAssistant, socket_enabled: None) -> None:
     """When the CoAP client cannot open its socket, set-up is retried later."""
     entry = MockConfigEntry(domain=DOMAIN, title="Garage", data=SITE_DATA)
     entry.add_to_hass(hass)
     with patch(
-        "custom_components.ev_v2g.coap_context.create_context",
+        "custom_components.ev_v2g.coap_endpoint.create_endpoint",
         side_effect=OSError("no UDP for you"),
     ):
         await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "no UDP for you" in (entry.reason or "")
-    # The failure is not kept: the retry makes the context.
+    # The failure is not kept: the retry opens the endpoint.
     assert await hass.config_entries.async_reload(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED

@@ -7,8 +7,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-import aiocoap
-
 from .const import CONTROL_MANUAL, SETPOINT_EXPIRY_GRACE, SETPOINT_LEASE
 from .core.records import Authorization, EndReason, Session
 from .core.resident import Resident
@@ -18,6 +16,7 @@ from .links.ocpp import OcppStationLink
 from .sharing.power_sharing import PowerSharing
 from .site_config import SiteConfig, StationSetup
 from .transport.coap.client import CoapStationClient
+from .transport.coap.endpoint import CoapEndpoint
 from .transport.errors import StationError
 
 type StationLink = CoapStationLink | OcppStationLink
@@ -34,7 +33,7 @@ class CoordinatedStationError(Exception):
 
 
 class SiteHub:
-    """The stations of one site, the shared CoAP context that reaches them, and their sharing."""
+    """The stations of one site, the shared CoAP endpoint that reaches them, and their sharing."""
 
     def __init__(
         self,
@@ -52,7 +51,7 @@ class SiteHub:
         self.setups: dict[str, StationSetup] = {}
         self.sharing = PowerSharing(site.sharing_options(options or {}), self.links, {})
         self.central: CentralSystem | None = None
-        self._context: aiocoap.Context | None = None
+        self._endpoint: CoapEndpoint | None = None
         self.entities: dict[str, set[Any]] = {}
         """The Home Assistant entities of each station, removed before it is unlinked."""
         self._station_listeners: list[tuple[Callable[[str], None], Callable[[str], None]]] = []
@@ -64,17 +63,17 @@ class SiteHub:
 
     async def start(
         self,
-        context: aiocoap.Context,
+        endpoint: CoapEndpoint,
         stations: Mapping[str, StationSetup],
         pending: Mapping[str, tuple[Session, Resident | None]] | None = None,
         central: CentralSystem | None = None,
     ) -> None:
-        """Link every station through the CoAP `context` and start sharing.
+        """Link every station through the CoAP `endpoint` and start sharing.
 
         `pending` are the sessions on record at each station, settled at first contact;
         `central` is the OCPP central system the site's charge points connect to.
         """
-        self._context = context
+        self._endpoint = endpoint
         self.central = central
         for key, setup in stations.items():
             self._link(key, setup, (pending or {}).get(key))
@@ -141,9 +140,9 @@ class SiteHub:
     ) -> None:
         link: StationLink
         if setup.charge_point_id is None:
-            if self._context is None:
+            if self._endpoint is None:
                 raise RuntimeError("the hub is not started")
-            client = CoapStationClient(self._context, setup.host, setup.port)
+            client = CoapStationClient(self._endpoint, setup.host, setup.port)
             link = CoapStationLink(setup.station, client)
         else:
             if self.central is None:
@@ -163,12 +162,12 @@ class SiteHub:
         link.start()
 
     async def stop(self) -> None:
-        """Stop sharing and observing (the CoAP context is not the hub's to close)."""
+        """Stop sharing and observing (the CoAP endpoint is not the hub's to close)."""
         await self.sharing.stop()
         for link in self.links.values():
             await link.stop()
         self.links.clear()
-        self._context = None
+        self._endpoint = None
 
     def update_residents(self, residents: Mapping[str, Resident]) -> None:
         """Take changed residents (tags, consent, reserve, priority) in place, without a reload.

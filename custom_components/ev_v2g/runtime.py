@@ -22,7 +22,7 @@ from .bookkeeping.session_book import SessionBook
 from .bookkeeping.writer import LedgerWriter
 from .charge_points.server import Endpoint, async_acquire, async_release
 from .charge_points.site import OcppSite, is_ocpp
-from .coap_context import async_coap_context
+from .coap_endpoint import async_coap_endpoint
 from .const import (
     CONF_ALLOWED_TAGS,
     CONF_FULL_MINUTES,
@@ -192,7 +192,7 @@ async def async_start_site(hass: HomeAssistant, entry: EvV2gConfigEntry) -> EvV2
         await settings.async_restore(hub.sharing)
         entry.async_on_unload(settings.follow(hass, hub.sharing))
         book.start()
-        await hub.start(await async_coap_context(hass), stations, pending, central)
+        await hub.start(await async_coap_endpoint(hass), stations, pending, central)
         if runtime.charge_points is not None:
             runtime.charge_points.start()
     except ConfigEntryNotReady:

@@ -1,13 +1,13 @@
-"""Fixtures of the transport tests: a simulated station on loopback UDP and a client context."""
+"""Fixtures of the transport tests: a simulated station on loopback UDP and a client endpoint."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiocoap
 import pytest
 
-from custom_components.ev_v2g.transport.coap.client import CoapStationClient, create_context
+from custom_components.ev_v2g.transport.coap.client import CoapStationClient, create_endpoint
+from custom_components.ev_v2g.transport.coap.endpoint import CoapEndpoint
 from hardware.station_sim import SimulatedStation, StationServer, free_udp_port
 
 
@@ -26,14 +26,14 @@ async def sim_server(loopback: None, sim_station: SimulatedStation) -> AsyncIter
 
 
 @pytest.fixture
-async def context(loopback: None) -> AsyncIterator[aiocoap.Context]:
-    """A client context as a site creates it."""
-    client_context = await create_context()
-    yield client_context
-    await client_context.shutdown()
+async def endpoint(loopback: None) -> AsyncIterator[CoapEndpoint]:
+    """A client endpoint as Home Assistant opens it."""
+    opened = await create_endpoint()
+    yield opened
+    await opened.shutdown()
 
 
 @pytest.fixture
-def client(context: aiocoap.Context, sim_server: StationServer) -> CoapStationClient:
+def client(endpoint: CoapEndpoint, sim_server: StationServer) -> CoapStationClient:
     """A client of the simulated station with a short command timeout."""
-    return CoapStationClient(context, sim_server.host, sim_server.port, timeout=2.0)
+    return CoapStationClient(endpoint, sim_server.host, sim_server.port, timeout=2.0)

@@ -13,7 +13,7 @@ import pytest
 from custom_components.ev_v2g.transport.coap.client import (
     CoapStationClient,
     StationRefusedError,
-    create_context,
+    create_endpoint,
     probe_station,
 )
 from custom_components.ev_v2g.transport.coap.observer import StationObserver
@@ -51,9 +51,9 @@ async def test_integration_probes_and_commands(firmware: Firmware, hal: Simulate
     port = firmware.settings["port"]
     limits = await probe_station("127.0.0.1", port, answer_within=3)
     assert (limits.min_a, limits.max_a, limits.max_discharge_a) == (6.0, 32.0, 16.0)
-    context = await create_context()
+    endpoint = await create_endpoint()
     try:
-        station = CoapStationClient(context, "127.0.0.1", port, timeout=3)
+        station = CoapStationClient(endpoint, "127.0.0.1", port, timeout=3)
         regulator = await station.set_setpoint(16.0, None)
         assert regulator is not None
         assert regulator.setpoint_a == 16.0
@@ -64,7 +64,7 @@ async def test_integration_probes_and_commands(firmware: Firmware, hal: Simulate
         assert await station.set_switch(False) is False
         assert not hal.relay
     finally:
-        await context.shutdown()
+        await endpoint.shutdown()
 
 
 async def test_every_payload_passes_the_integrations_decoders(
@@ -192,7 +192,7 @@ async def test_station_observer_of_the_integration_finds_the_station(
     firmware: Firmware,
 ) -> None:
     """StationObserver registers all five observations and keeps getting heartbeats."""
-    context = await create_context()
+    endpoint = await create_endpoint()
     found = asyncio.Event()
     lost: list[str] = []
     seen: dict[str, int] = {}
@@ -200,7 +200,7 @@ async def test_station_observer_of_the_integration_finds_the_station(
     def notified(resource: str, response: object) -> None:
         seen[resource] = seen.get(resource, 0) + 1
 
-    client = CoapStationClient(context, "127.0.0.1", firmware.settings["port"], timeout=3)
+    client = CoapStationClient(endpoint, "127.0.0.1", firmware.settings["port"], timeout=3)
     observer = StationObserver(client, notified, found.set, lost.append)
     observer.start()
     try:
@@ -213,7 +213,7 @@ async def test_station_observer_of_the_integration_finds_the_station(
         assert len(firmware.server.observers.observations) == 5
     finally:
         await observer.stop()
-        await context.shutdown()
+        await endpoint.shutdown()
 
 
 async def test_acks_of_notifications_keep_the_watchdog_quiet(

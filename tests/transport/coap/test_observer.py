@@ -16,8 +16,9 @@ from custom_components.ev_v2g.transport.coap.client import (
     CoapStationClient,
     Response,
     StationRefusedError,
-    create_context,
+    create_endpoint,
 )
+from custom_components.ev_v2g.transport.coap.endpoint import CoapEndpoint
 from custom_components.ev_v2g.transport.coap.observer import (
     OBSERVED,
     WATCHDOG_GRACE,
@@ -79,7 +80,7 @@ def client_tasks() -> set[asyncio.Task[object]]:
     """Tasks still around on the client side: everything but the test and the simulator's own.
 
     The simulator keeps rendering tasks for observations until it next notifies (then our
-    context answers RST) or stops: forgetting an observation is legal CoAP (RFC 7641, 3.6).
+    endpoint answers RST) or stops: forgetting an observation is legal CoAP (RFC 7641, 3.6).
     """
     return {
         task
@@ -198,10 +199,10 @@ async def test_no_contact_without_the_heartbeat(
 
 @pytest.mark.parametrize("refuse", [False, True], ids=["silent", "port-unreachable"])
 async def test_unreachable_at_start_then_found(
-    context: aiocoap.Context, recorder: Recorder, sim_server: StationServer, refuse: bool
+    endpoint: CoapEndpoint, recorder: Recorder, sim_server: StationServer, refuse: bool
 ) -> None:
     """A station that does not answer at start-up is reported once, then retried with back-off."""
-    client = CoapStationClient(context, sim_server.host, sim_server.port, timeout=0.3)
+    client = CoapStationClient(endpoint, sim_server.host, sim_server.port, timeout=0.3)
     observer = StationObserver(
         client, recorder.on_notification, recorder.on_found, recorder.on_lost, first_backoff=0.1
     )
@@ -219,10 +220,10 @@ async def test_unreachable_at_start_then_found(
 
 
 async def test_freeze_loses_contact_and_resume_finds_it_again(
-    context: aiocoap.Context, recorder: Recorder, sim_server: StationServer
+    endpoint: CoapEndpoint, recorder: Recorder, sim_server: StationServer
 ) -> None:
     """Silence for 2 x Max-Age + 5 s means lost; answering again means found; stop cleans up."""
-    client = CoapStationClient(context, sim_server.host, sim_server.port, timeout=0.5)
+    client = CoapStationClient(endpoint, sim_server.host, sim_server.port, timeout=0.5)
     observer = StationObserver(
         client, recorder.on_notification, recorder.on_found, recorder.on_lost, first_backoff=0.1
     )
@@ -268,19 +269,19 @@ async def test_stop(
     assert len(recorder.notifications) == seen
 
 
-async def test_client_context_shut_down_under_the_observer(
+async def test_client_endpoint_shut_down_under_the_observer(
     recorder: Recorder, sim_server: StationServer
 ) -> None:
-    """Shutting the site's context down mid-observation ends the streams without a crash."""
-    context = await create_context()
-    client = CoapStationClient(context, sim_server.host, sim_server.port, timeout=0.3)
+    """Shutting the endpoint down mid-observation ends the streams without a crash."""
+    closing = await create_endpoint()
+    client = CoapStationClient(closing, sim_server.host, sim_server.port, timeout=0.3)
     observer = StationObserver(
         client, recorder.on_notification, recorder.on_found, recorder.on_lost, first_backoff=0.1
     )
     observer.start()
     try:
         await eventually(lambda: recorder.found != [], 3.0, "contact")
-        await context.shutdown()
+        await closing.shutdown()
         seen = len(recorder.notifications)
         await asyncio.sleep(0.7)
         assert len(recorder.notifications) == seen
@@ -328,13 +329,13 @@ async def unobservable_port(loopback: None) -> AsyncIterator[int]:
 
 
 async def test_heartbeat_that_cannot_be_observed(
-    context: aiocoap.Context, recorder: Recorder, unobservable_port: int
+    endpoint: CoapEndpoint, recorder: Recorder, unobservable_port: int
 ) -> None:
     """No heartbeat can come from a /current that answers without Observe: that is no contact.
 
     Taking it as contact made the watchdog report lost, then found, every 2 x Max-Age + 5 s.
     """
-    unobservable = CoapStationClient(context, "127.0.0.1", unobservable_port, timeout=0.5)
+    unobservable = CoapStationClient(endpoint, "127.0.0.1", unobservable_port, timeout=0.5)
     observer = StationObserver(
         unobservable,
         recorder.on_notification,

@@ -1,6 +1,6 @@
 """CoAP client for ev_v2g stations: commands with bounded latency, and probing.
 
-One aiocoap context serves a whole site (UDP only). Commands are confirmable messages with a
+One endpoint (one UDP socket) serves every site. Commands are confirmable messages with a
 short retransmission tuning inside an asyncio timeout, so a dead station fails in seconds.
 """
 
@@ -10,13 +10,10 @@ import asyncio
 from dataclasses import dataclass
 import ipaddress
 import logging
-from typing import Any, ClassVar
-
-import aiocoap
-import aiocoap.error
-from aiocoap.numbers.constants import TransportTuning
 
 from ..errors import StationError, StationRefusedError, StationUnreachableError
+from .endpoint import CoapEndpoint, Remote
+from .message import Code, Message, Option, dotted, is_success
 from .payloads import (
     CF_JSON,
     STATION_PATHS,
@@ -33,14 +30,6 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5683
 COMMAND_TIMEOUT = 5.0
-
-
-class CommandTuning(TransportTuning):  # type: ignore[misc]
-    """Retransmit quickly and give up early: a command either lands in seconds or fails."""
-
-    ACK_TIMEOUT = 0.5
-    ACK_RANDOM_FACTOR = 1.2
-    MAX_RETRANSMIT = 3
 
 
 class NotAStationError(StationError):
@@ -72,78 +61,80 @@ def base_uri(host: str, port: int) -> str:
     return f"coap://{host}:{port}"
 
 
-async def create_context() -> aiocoap.Context:
-    """Create the site's client context (plain UDP, IPv4 and IPv6)."""
-    return await aiocoap.Context.create_client_context(transports=["udp6"])
+async def create_endpoint() -> CoapEndpoint:
+    """Open the client endpoint (plain UDP, IPv6 and IPv4, or IPv4 alone where IPv6 is off)."""
+    return await CoapEndpoint.create()
 
 
-def to_response(message: aiocoap.Message, resource: str) -> Response:
-    """Turn a successful aiocoap message into a Response; raise StationRefusedError otherwise."""
-    if not message.code.is_successful():
+def to_response(message: Message, resource: str) -> Response:
+    """Turn a successful answer into a Response; raise StationRefusedError otherwise."""
+    if not is_success(message.code):
         diagnostic = message.payload.decode("utf-8", errors="replace")[:200]
-        raise StationRefusedError(resource, message.code.dotted, diagnostic)
-    content_format = message.opt.content_format
+        raise StationRefusedError(resource, dotted(message.code), diagnostic)
+    max_age = message.uint(Option.MAX_AGE)
     return Response(
         payload=message.payload,
-        content_format=None if content_format is None else int(content_format),
-        max_age=int(message.opt.max_age if message.opt.max_age is not None else 60),
+        content_format=message.uint(Option.CONTENT_FORMAT),
+        max_age=60 if max_age is None else max_age,
     )
 
 
 class CoapStationClient:
-    """Commands and reads for one station through the site's shared context.
+    """Commands and reads for one station through the shared endpoint.
 
-    The station's address is resolved once: later requests go to the endpoint its last answer
-    came from (aiocoap would otherwise resolve the URI in an executor thread on every request);
-    a request that gets no answer resolves again next time.
+    The station's address is looked up once (a name in a thread, a literal at once); a request
+    that gets no answer looks it up again next time, so a station that moved is found.
     """
-
-    reuse_remote: ClassVar[bool] = True
-    """Off: resolve the URI on every request, as aiocoap does by itself (benchmarks compare)."""
 
     def __init__(
         self,
-        context: aiocoap.Context,
+        endpoint: CoapEndpoint,
         host: str,
         port: int = DEFAULT_PORT,
         *,
         timeout: float = COMMAND_TIMEOUT,
     ) -> None:
         """Address one station."""
-        self.context = context
+        self.endpoint = endpoint
         self.host = host
         self.port = port
         self.uri = base_uri(host, port)
         self.timeout = timeout
-        self._remote: Any = None
-        """Where the station last answered from (aiocoap's endpoint); None: resolve again."""
+        self._remote: Remote | None = None
+
+    async def remote(self) -> Remote:
+        """The station's socket address; StationUnreachableError when it cannot be found."""
+        if self._remote is None:
+            try:
+                self._remote = await self.endpoint.resolve(self.host, self.port)
+            except OSError as err:
+                raise StationUnreachableError(f"{self.uri}: {err}") from err
+        return self._remote
+
+    def lost(self) -> None:
+        """The station did not answer: look its address up again next time."""
+        self._remote = None
 
     async def request(
         self,
         resource: str,
-        code: aiocoap.Code = aiocoap.GET,
+        code: int = Code.GET,
         payload: bytes = b"",
         content_format: int | None = None,
     ) -> Response:
         """Send one confirmable request and wait for its answer within the timeout."""
-        message = aiocoap.Message(code=code, payload=payload, transport_tuning=CommandTuning())
-        if self._remote is not None and self.reuse_remote:
-            message.remote = self._remote
-            message.opt.uri_path = tuple(resource.split("/"))
-        else:
-            message.set_request_uri(f"{self.uri}/{resource}")
-        if content_format is not None:
-            message.opt.content_format = content_format
-        request = self.context.request(message)
+        remote = await self.remote()
         try:
-            answer = await first_response(request, self.timeout)
+            async with asyncio.timeout(self.timeout):
+                answer = await self.endpoint.request(
+                    remote, code, resource, payload=payload, content_format=content_format
+                )
         except TimeoutError as err:
-            self._remote = None
+            self.lost()
             raise StationUnreachableError(f"{self.uri}/{resource}: no answer") from err
-        except aiocoap.error.Error as err:
-            self._remote = None
+        except ConnectionError as err:
+            self.lost()
             raise StationUnreachableError(f"{self.uri}/{resource}: {err}") from err
-        self._remote = answer.remote
         return to_response(answer, resource)
 
     async def resource_paths(self) -> set[str]:
@@ -153,7 +144,7 @@ class CoapStationClient:
 
     async def set_switch(self, on: bool) -> bool:
         """Close or open the relay; return the state the station reports."""
-        response = await self.request("switch", aiocoap.PUT, encode_switch(on), CF_JSON)
+        response = await self.request("switch", Code.PUT, encode_switch(on), CF_JSON)
         if not response.payload:
             return on
         try:
@@ -165,7 +156,7 @@ class CoapStationClient:
     async def set_setpoint(self, setpoint_a: float, until: int | None) -> RegulatorState | None:
         """Send a setpoint (negative = discharge) valid until `until` (unix seconds)."""
         response = await self.request(
-            "regulator", aiocoap.PUT, encode_setpoint(setpoint_a, until), CF_JSON
+            "regulator", Code.PUT, encode_setpoint(setpoint_a, until), CF_JSON
         )
         try:
             return decode_regulator(response.payload, response.content_format)
@@ -181,41 +172,13 @@ class CoapStationClient:
             raise NotAStationError(f"{self.uri}/regulator: {err}") from err
 
 
-async def first_response(request: aiocoap.protocol.Request, within: float) -> aiocoap.Message:
-    """The first response to a request, within `within` seconds (else TimeoutError).
-
-    aiocoap 0.4.17 raises InvalidStateError in its receive path when an answer arrives for a
-    request whose response future was cancelled a moment before. So that future is never
-    cancelled here: it is shielded, and abandoned on timeout or cancellation.
-    """
-    try:
-        async with asyncio.timeout(within):
-            return await asyncio.shield(request.response)
-    except (TimeoutError, asyncio.CancelledError):
-        abandon(request)
-        raise
-
-
-def abandon(request: aiocoap.protocol.Request) -> None:
-    """Let a request finish unattended: a late answer ends its observation, an error is read."""
-
-    def finished(response: asyncio.Future[aiocoap.Message]) -> None:
-        if response.cancelled() or response.exception() is not None:
-            return
-        observation = request.observation
-        if observation is not None and not observation.cancelled:
-            observation.cancel()
-
-    request.response.add_done_callback(finished)
-
-
 async def probe_station(
     host: str, port: int, *, answer_within: float = COMMAND_TIMEOUT
 ) -> RegulatorState:
     """Check that an ev_v2g station answers at host:port; return its regulator limits."""
-    context = await create_context()
+    endpoint = await create_endpoint()
     try:
-        client = CoapStationClient(context, host, port, timeout=answer_within)
+        client = CoapStationClient(endpoint, host, port, timeout=answer_within)
         try:
             found = await client.resource_paths()
         except StationRefusedError as err:
@@ -225,4 +188,4 @@ async def probe_station(
             raise NotAStationError(f"{client.uri} lacks {', '.join(missing)}", missing)
         return await client.get_regulator()
     finally:
-        await context.shutdown()
+        await endpoint.shutdown()

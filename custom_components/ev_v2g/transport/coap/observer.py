@@ -1,7 +1,8 @@
 """Keep a station's CoAP observations alive and notice when the station goes silent.
 
-An aiocoap observation never fails when its server dies, so a watchdog declares contact lost
-when /current has sent nothing for 2 x Max-Age + 5 s, then re-registers with back-off.
+An observation never fails when its server dies (nothing comes, that is all), so a watchdog
+declares contact lost when /current has sent nothing for 2 x Max-Age + 5 s, then registers
+again with back-off.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
+from functools import partial
 import logging
 import time
 
-import aiocoap
-import aiocoap.error
-
 from ..errors import StationError, StationRefusedError
-from .client import CoapStationClient, Response, first_response, to_response
+from .client import CoapStationClient, Response, to_response
+from .endpoint import Observation
+from .message import Message, Option, is_success
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,14 +32,6 @@ type NotificationHandler = Callable[[str, Response | StationRefusedError], None]
 def silence_limit(max_age: float) -> float:
     """How long /current may stay silent before contact counts as lost."""
     return 2 * max_age + WATCHDOG_GRACE
-
-
-def _still_observing(request: aiocoap.protocol.Request) -> bool:
-    """Whether cancelling makes sense: aiocoap 0.4.17 trips over cancelling a failed request."""
-    response = request.response
-    if not response.done() or response.cancelled() or response.exception() is not None:
-        return False
-    return not request.observation.cancelled
 
 
 class StationObserver:
@@ -99,55 +92,46 @@ class StationObserver:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def _observe_until_silent(self) -> str:
-        requests: list[aiocoap.protocol.Request] = []
-        tasks: list[asyncio.Task[None]] = []
+        observations: list[Observation] = []
         try:
+            remote = await self.client.remote()
             for resource in OBSERVED:
-                request = self._register(resource)
-                requests.append(request)
-                first = await self._first_response(resource, request)
-                if first is None and resource == HEARTBEAT:
-                    raise StationError(f"{self.client.uri}/{resource} cannot be observed")
-                if first is not None:
-                    tasks.append(asyncio.create_task(self._follow(resource, request)))
+                observation = self.client.endpoint.observe(remote, resource)
+                observations.append(observation)
+                await self._first_response(resource, observation)
+                observation.on_notification = partial(self._deliver, resource)
             self.connected = True
             self._down_reported = False
             self._on_found()
             return await self._watch()
+        except StationError:
+            self.client.lost()
+            raise
         finally:
-            for task in tasks:
-                task.cancel()
-            for request in requests:
-                if _still_observing(request):
-                    request.observation.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for observation in observations:
+                observation.cancel()
 
-    def _register(self, resource: str) -> aiocoap.protocol.Request:
-        message = aiocoap.Message(code=aiocoap.GET, uri=f"{self.client.uri}/{resource}", observe=0)
-        return self.client.context.request(message)
-
-    async def _first_response(
-        self, resource: str, request: aiocoap.protocol.Request
-    ) -> Response | None:
+    async def _first_response(self, resource: str, observation: Observation) -> Response | None:
         try:
-            message = await first_response(request, self.client.timeout)
+            async with asyncio.timeout(self.client.timeout):
+                message = await observation.first
         except TimeoutError as err:
             raise StationError(f"{self.client.uri}/{resource}: no answer") from err
-        except aiocoap.error.Error as err:
+        except ConnectionError as err:
             raise StationError(f"{self.client.uri}/{resource}: {err}") from err
-        if resource == HEARTBEAT and message.code.is_successful() and message.opt.observe is None:
+        if (
+            resource == HEARTBEAT
+            and is_success(message.code)
+            and message.option(Option.OBSERVE) is None
+        ):
             # Without notifications there is no heartbeat, so no way to tell contact.
             raise StationError(f"{self.client.uri}/{resource} cannot be observed")
-        return self._deliver(resource, message)
+        response = self._deliver(resource, message)
+        if response is None and resource == HEARTBEAT:
+            raise StationError(f"{self.client.uri}/{resource} cannot be observed")
+        return response
 
-    async def _follow(self, resource: str, request: aiocoap.protocol.Request) -> None:
-        try:
-            async for message in request.observation:
-                self._deliver(resource, message)
-        except aiocoap.error.Error as err:
-            _LOGGER.debug("%s/%s observation ended: %s", self.client.uri, resource, err)
-
-    def _deliver(self, resource: str, message: aiocoap.Message) -> Response | None:
+    def _deliver(self, resource: str, message: Message) -> Response | None:
         try:
             response = to_response(message, resource)
         except StationRefusedError as err:
