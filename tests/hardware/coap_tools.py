@@ -1,4 +1,4 @@
-"""Shared by the hardware tests: libcoap's coap-client, and the link formats we expect."""
+"""Shared by the CoAP tests: libcoap's coap-client and coap-server, and the link formats we expect."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import asyncio
 import shutil
 
 
-def _find_coap_client() -> str | None:
-    """Debian's libcoap3-bin names it coap-client-notls/-gnutls/-openssl, without a plain alias."""
-    for name in ("coap-client", "coap-client-notls", "coap-client-openssl", "coap-client-gnutls"):
-        if path := shutil.which(name):
+def _find_libcoap(tool: str) -> str | None:
+    """Debian's libcoap3-bin names its tools coap-client-notls/-gnutls/-openssl, no plain alias."""
+    for suffix in ("", "-notls", "-openssl", "-gnutls"):
+        if path := shutil.which(f"{tool}{suffix}"):
             return path
     return None
 
 
-COAP_CLIENT = _find_coap_client()
+COAP_CLIENT = _find_libcoap("coap-client")
+COAP_SERVER = _find_libcoap("coap-server")
 
 
 async def coap_client_run(*args: str, within_s: float = 6.0) -> tuple[str, str]:

@@ -47,6 +47,7 @@ class Option(IntEnum):
     URI_PATH = 11
     CONTENT_FORMAT = 12
     MAX_AGE = 14
+    BLOCK2 = 23
 
 
 class MessageError(ValueError):
@@ -133,7 +134,11 @@ class Message:
 
 
 def request_options(
-    path: str, *, content_format: int | None = None, observe: int | None = None
+    path: str,
+    *,
+    content_format: int | None = None,
+    observe: int | None = None,
+    block2: int | None = None,
 ) -> tuple[tuple[int, bytes], ...]:
     """The options of a request for `path` ("current", ".well-known/core")."""
     options: list[tuple[int, bytes]] = []
@@ -142,6 +147,8 @@ def request_options(
     options.extend((Option.URI_PATH, part.encode()) for part in path.split("/") if part)
     if content_format is not None:
         options.append((Option.CONTENT_FORMAT, uint_option(content_format)))
+    if block2 is not None:
+        options.append((Option.BLOCK2, uint_option(block2)))
     return tuple(options)
 
 

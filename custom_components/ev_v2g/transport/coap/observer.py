@@ -16,8 +16,8 @@ import time
 
 from ..errors import StationError, StationRefusedError
 from .client import CoapStationClient, Response, to_response
-from .endpoint import Observation
 from .message import Message, Option, is_success
+from .observation import Observation
 
 _LOGGER = logging.getLogger(__name__)
 
