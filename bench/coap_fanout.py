@@ -3,8 +3,8 @@
 For each station count N it measures, in the client process only:
 
 1. setpoint fan-out latency: the wall time from starting a PUT /regulator to all N stations at
-   once (``asyncio.gather`` of ``CoapStationClient.set_setpoint`` over one shared aiocoap context,
-   as the integration does) until every station's answer is in; median and p95 over R rounds,
+   once (``asyncio.gather`` of ``CoapStationClient.set_setpoint`` over the shared endpoint, as
+   the integration does, and the same through aiocoap as before: bench/aiocoap_client.py) until every station's answer is in; median and p95 over R rounds,
    first with the client idle, then again while the observers below are streaming;
 2. the client's CPU time (``time.process_time()``) per 1000 observation notifications received
    through ``StationObserver`` and decoded with the integration's payload decoders.
@@ -31,13 +31,14 @@ import signal
 import statistics
 import sys
 import time
-from typing import Self
+from typing import Any, Protocol, Self
 
+from bench.aiocoap_client import AiocoapStationClient, AiocoapStationObserver, create_context
 from bench.machine import machine_facts as shared_machine_facts
 from custom_components.ev_v2g.transport.coap.client import (
     CoapStationClient,
     Response,
-    create_context,
+    create_endpoint,
 )
 from custom_components.ev_v2g.transport.coap.observer import StationObserver
 from custom_components.ev_v2g.transport.coap.payloads import (
@@ -134,9 +135,10 @@ async def _serve(count: int, tick: float, max_age: int, lifetime: float) -> None
 class StationProcess:
     """The child process serving the stations, started and stopped by the benchmark."""
 
-    def __init__(self, count: int, tick: float, max_age: int) -> None:
-        """Remember what to start."""
+    def __init__(self, count: int, tick: float, max_age: int, *, bare: bool = False) -> None:
+        """Remember what to start: simulated stations, or bare ones (bench/bare_station.py)."""
         self.count = count
+        self.bare = bare
         self.tick = tick
         self.max_age = max_age
         self.process: asyncio.subprocess.Process | None = None
@@ -144,16 +146,15 @@ class StationProcess:
 
     async def __aenter__(self) -> Self:
         """Start the child and wait until every station answers on its port."""
+        served = [str(self.count), "--tick", str(self.tick), "--max-age", str(self.max_age)]
+        command = (
+            ["-m", "bench.bare_station", str(self.count)]
+            if self.bare
+            else ["-m", "bench.coap_fanout", "--serve", *served]
+        )
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bench.coap_fanout",
-            "--serve",
-            str(self.count),
-            "--tick",
-            str(self.tick),
-            "--max-age",
-            str(self.max_age),
+            *command,
             cwd=REPO_ROOT,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -220,7 +221,14 @@ class FanoutResult:
         return percentile(self.latencies, 0.95) * 1000 if self.latencies else math.nan
 
 
-async def setpoint_rounds(clients: list[CoapStationClient], rounds: int) -> FanoutResult:
+class SetpointClient(Protocol):
+    """A client of either path: the endpoint's, or aiocoap's as before."""
+
+    async def set_setpoint(self, setpoint_a: float, until: int | None) -> Any:
+        """Send a setpoint; the station's regulator state (or None)."""
+
+
+async def setpoint_rounds(clients: list[SetpointClient], rounds: int) -> FanoutResult:
     """Send R rounds of alternating setpoints to every station at once; time each round."""
     result = FanoutResult()
     for index in range(rounds):
@@ -250,18 +258,6 @@ async def setpoint_rounds(clients: list[CoapStationClient], rounds: int) -> Fano
             result.cpu.append(cpu)
         await asyncio.sleep(ROUND_GAP_S)
     return result
-
-
-async def both_paths(
-    clients: list[CoapStationClient], rounds: int
-) -> tuple[FanoutResult, FanoutResult]:
-    """The rounds with each request resolving the address (old), then reusing it (new)."""
-    CoapStationClient.reuse_remote = False
-    try:
-        old = await setpoint_rounds(clients, rounds)
-    finally:
-        CoapStationClient.reuse_remote = True
-    return old, await setpoint_rounds(clients, rounds)
 
 
 @dataclass
@@ -358,21 +354,26 @@ async def observe_cpu(
     )
 
 
+FANOUT_PATHS = ("aiocoap, resolve", "aiocoap, reuse", "endpoint")
+"""The client paths measured: aiocoap resolving the address on every request (when the issue
+was filed), aiocoap reusing the last answer's address (the stop before), the endpoint (now)."""
+
+
 @dataclass
 class CountResult:
     """Everything measured for one station count."""
 
     count: int
-    idle: FanoutResult
-    loaded: FanoutResult
-    idle_old: FanoutResult
-    """The same rounds with the address resolved on every request (the path before reuse)."""
-    loaded_old: FanoutResult
-    observe: ObserveResult
-    baseline_pct: float
-    leftover_tasks: list[str]
-    leftover_timers: int
-    by_resource: dict[str, int]
+    idle: dict[str, FanoutResult] = field(default_factory=dict)
+    loaded: dict[str, FanoutResult] = field(default_factory=dict)
+    bare: dict[str, FanoutResult] = field(default_factory=dict)
+    """Idle rounds against bare stations (bench/bare_station.py): the client's own time."""
+    observe: dict[str, list[ObserveResult]] = field(default_factory=dict)
+    """By transport, aiocoap (before) and endpoint (now): one per window, taken in turn."""
+    baseline_pct: float = math.nan
+    leftover_tasks: list[str] = field(default_factory=list)
+    leftover_timers: int = 0
+    by_resource: dict[str, int] = field(default_factory=dict)
 
 
 def _pending_tasks() -> list[str]:
@@ -387,42 +388,91 @@ def _scheduled_timers() -> int:
 
 
 async def bench_count(args: argparse.Namespace, count: int) -> CountResult:
-    """Run every measurement for `count` stations."""
+    """Run every measurement for `count` stations, each path in turn.
+
+    Both transports stay open to the end: a closed port would make the simulator's aiocoap
+    drop the next answer it sends after the ICMP error (to the other transport).
+    """
+    result = CountResult(count=count)
     async with StationProcess(count, args.tick, args.max_age) as stations:
         context = await create_context()
-        observers: list[StationObserver] = []
+        endpoint = await create_endpoint()
         try:
-            clients = [CoapStationClient(context, HOST, port) for port in stations.ports]
-            idle_old, idle = await both_paths(clients, args.rounds)
+            clients = _clients(context, endpoint, stations.ports)
+            for path in FANOUT_PATHS:
+                await setpoint_rounds(clients[path], 1)  # first contact warms the simulator
+                result.idle[path] = await setpoint_rounds(clients[path], args.rounds)
             baseline_cpu0 = time.process_time()
             await asyncio.sleep(BASELINE_S)
-            baseline_pct = 100 * (time.process_time() - baseline_cpu0) / BASELINE_S
-            counter = NotificationCounter(target=args.notifications, stations=count)
-            observers = [
-                StationObserver(client, counter.on_notification, counter.on_found, counter.on_lost)
-                for client in clients
-            ]
-            for observer in observers:
-                observer.start()
-            observe = await observe_cpu(stations, counter, args.observe_seconds)
-            loaded_old, loaded = await both_paths(clients, args.rounds)
+            result.baseline_pct = 100 * (time.process_time() - baseline_cpu0) / BASELINE_S
+            for window in range(args.windows):
+                for transport, observer_class, paths in (
+                    ("aiocoap", AiocoapStationObserver, FANOUT_PATHS[:2]),
+                    ("endpoint", StationObserver, FANOUT_PATHS[2:]),
+                ):
+                    counter = NotificationCounter(target=args.notifications, stations=count)
+                    observers: list[Any] = [
+                        observer_class(
+                            client, counter.on_notification, counter.on_found, counter.on_lost
+                        )
+                        for client in clients[paths[-1]]
+                    ]
+                    observed = await observing(stations, counter, observers, args)
+                    result.observe.setdefault(transport, []).append(observed)
+                    if window == 0:
+                        for path in paths:
+                            result.loaded[path] = await setpoint_rounds(clients[path], args.rounds)
+                    await stop_all(observers)
+                    result.by_resource = dict(counter.by_resource)
         finally:
-            for observer in observers:
-                await observer.stop()
+            await endpoint.shutdown()
             await context.shutdown()
-        await asyncio.sleep(0.1)
-        return CountResult(
-            count=count,
-            idle=idle,
-            loaded=loaded,
-            idle_old=idle_old,
-            loaded_old=loaded_old,
-            observe=observe,
-            baseline_pct=baseline_pct,
-            leftover_tasks=_pending_tasks(),
-            leftover_timers=_scheduled_timers(),
-            by_resource=dict(counter.by_resource),
-        )
+    async with StationProcess(count, args.tick, args.max_age, bare=True) as bare:
+        context = await create_context()
+        endpoint = await create_endpoint()
+        try:
+            clients = _clients(context, endpoint, bare.ports)
+            for path in FANOUT_PATHS:
+                await setpoint_rounds(clients[path], 1)
+                result.bare[path] = await setpoint_rounds(clients[path], args.rounds)
+        finally:
+            await endpoint.shutdown()
+            await context.shutdown()
+    await asyncio.sleep(0.1)
+    result.leftover_tasks = _pending_tasks()
+    result.leftover_timers = _scheduled_timers()
+    return result
+
+
+def _clients(context: Any, endpoint: Any, ports: list[int]) -> dict[str, list[Any]]:
+    """A client per station on each path."""
+    return {
+        "aiocoap, resolve": [
+            AiocoapStationClient(context, HOST, port, reuse_remote=False) for port in ports
+        ],
+        "aiocoap, reuse": [
+            AiocoapStationClient(context, HOST, port, reuse_remote=True) for port in ports
+        ],
+        "endpoint": [CoapStationClient(endpoint, HOST, port) for port in ports],
+    }
+
+
+async def observing(
+    stations: StationProcess,
+    counter: NotificationCounter,
+    observers: list[Any],
+    args: argparse.Namespace,
+) -> ObserveResult:
+    """Start the observers and measure the CPU window (they keep running after)."""
+    for observer in observers:
+        observer.start()
+    return await observe_cpu(stations, counter, args.observe_seconds)
+
+
+async def stop_all(observers: list[Any]) -> None:
+    """Stop every observer."""
+    for observer in observers:
+        await observer.stop()
 
 
 def machine_facts() -> str:
@@ -440,45 +490,62 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
     _out(f"Setpoint fan-out: PUT /regulator {SETPOINTS_A[0]:g}/{SETPOINTS_A[1]:g} A alternating")
     _out("(until now+300 s) to all N stations at once, wall time until the last answer, ms")
     _out(
-        f"{'N':>4} {'path':>8} {'rounds':>7} | {'idle med':>9} {'idle p95':>9} {'idle max':>9}"
-        f" {'idle CPU':>9} | {'obs med':>9} {'obs p95':>9} {'obs max':>9} | {'failed idle/obs':>15}"
+        f"{'N':>4} {'path':>16} {'rounds':>7} | {'idle med':>9} {'idle p95':>9} {'idle max':>9}"
+        f" {'idle CPU':>9} | {'obs med':>9} {'obs p95':>9} {'obs max':>9} | {'bare med':>9}"
+        f" {'bare p95':>9} {'bare CPU':>9} | {'failed idle/obs/bare':>20}"
     )
     for result in results:
-        for path, idle, loaded in (
-            ("resolve", result.idle_old, result.loaded_old),
-            ("reuse", result.idle, result.loaded),
-        ):
+        for path in FANOUT_PATHS:
+            idle, loaded, bare = result.idle[path], result.loaded[path], result.bare[path]
             idle_max = max(idle.latencies, default=math.nan) * 1000
             loaded_max = max(loaded.latencies, default=math.nan) * 1000
             _out(
-                f"{result.count:>4} {path:>8} {args.rounds:>7} | {_fmt(idle.median_ms(), 2):>9}"
+                f"{result.count:>4} {path:>16} {args.rounds:>7} | {_fmt(idle.median_ms(), 2):>9}"
                 f" {_fmt(idle.p95_ms(), 2):>9} {_fmt(idle_max, 2):>9}"
                 f" {_fmt(idle.cpu_median_ms(), 2):>9}"
                 f" | {_fmt(loaded.median_ms(), 2):>9} {_fmt(loaded.p95_ms(), 2):>9}"
-                f" {_fmt(loaded_max, 2):>9} | {idle.failures:>8} / {loaded.failures:<4}"
+                f" {_fmt(loaded_max, 2):>9} | {_fmt(bare.median_ms(), 2):>9}"
+                f" {_fmt(bare.p95_ms(), 2):>9} {_fmt(bare.cpu_median_ms(), 2):>9}"
+                f" | {idle.failures:>6} / {loaded.failures} / {bare.failures}"
             )
-    _out("  path: resolve = the address resolved on every request (before); reuse = now")
+    _out(
+        "  path: aiocoap, resolve = aiocoap resolving the address on every request (when the"
+        " issue was filed);"
+    )
+    _out("    aiocoap, reuse = aiocoap reusing the last answer's address (the stop before);")
+    _out("    endpoint = the integration's own CoAP endpoint (now)")
     _out("  idle = no observations running; obs = while observing all N stations (5 each);")
     _out("  idle CPU = median client process CPU time spent in one idle round")
+    _out(
+        "  bare = idle rounds against bare stations (bench/bare_station.py) that answer from a"
+        " template: the client's own time, without the simulator's"
+    )
     _out()
     _out("Observation notifications: client CPU (process_time) per 1000 received and decoded")
     _out(
-        f"{'N':>4} | {'notifs':>7} {'wall s':>7} {'notif/s':>8} | {'CPU ms':>8}"
-        f" {'CPU ms/1000':>11} {'client %core':>12} {'quiet %core':>11} | {'stations %core':>14}"
+        f"{'N':>4} {'transport':>9} | {'notifs':>7} {'wall s':>7} {'notif/s':>8} | {'CPU ms':>8}"
+        f" {'CPU ms/1000':>11} {'range':>13} {'client %core':>12} {'quiet %core':>11} | {'stations %core':>14}"
         f" | {'reg s':>6} {'errors':>6}"
     )
-    for result in results:
-        obs = result.observe
+    for result, transport in ((r, t) for r in results for t in ("aiocoap", "endpoint")):
+        windows = result.observe[transport]
+        per_1000 = sorted(window.cpu_ms_per_1000() for window in windows)
+        obs = min(windows, key=lambda w: abs(w.cpu_ms_per_1000() - statistics.median(per_1000)))
+        spread = f"{_fmt(per_1000[0])}-{_fmt(per_1000[-1])}" if len(per_1000) > 1 else "-"
         rate = obs.notifications / obs.wall_s if obs.wall_s else math.nan
         client_pct = 100 * obs.cpu_s / obs.wall_s if obs.wall_s else math.nan
         station_pct = 100 * obs.station_cpu_s / obs.wall_s if obs.wall_s else math.nan
         errors = obs.decode_errors + obs.refusals + obs.lost
         _out(
-            f"{result.count:>4} | {obs.notifications:>7} {obs.wall_s:>7.1f} {rate:>8.0f}"
-            f" | {obs.cpu_s * 1000:>8.0f} {_fmt(obs.cpu_ms_per_1000()):>11}"
+            f"{result.count:>4} {transport:>9} | {obs.notifications:>7} {obs.wall_s:>7.1f} {rate:>8.0f}"
+            f" | {obs.cpu_s * 1000:>8.0f} {_fmt(obs.cpu_ms_per_1000()):>11} {spread:>13}"
             f" {_fmt(client_pct):>12} {_fmt(result.baseline_pct, 2):>11} | {_fmt(station_pct):>14}"
             f" | {obs.registration_s:>6.2f} {errors:>6}"
         )
+    _out(
+        f"  median window of {args.windows} per transport, taken in turn (range: all of them);"
+        " the machine is shared, so single windows vary"
+    )
     _out(
         f"  quiet = client CPU over {BASELINE_S:g} s with stations up but nothing observed"
         " (not subtracted)"
@@ -491,10 +558,17 @@ def print_report(args: argparse.Namespace, results: list[CountResult]) -> None:
     for result in results:
         mix = ", ".join(f"{name} {n}" for name, n in sorted(result.by_resource.items()))
         extra = []
-        for label, fanout in (("idle", result.idle), ("obs", result.loaded)):
-            extra += [f"{label} failure: {example}" for example in fanout.failure_examples]
-        if result.observe.registered < result.count:
-            extra.append(f"only {result.observe.registered}/{result.count} observers registered")
+        for path in FANOUT_PATHS:
+            for label, fanout in (
+                ("idle", result.idle[path]),
+                ("obs", result.loaded[path]),
+                ("bare", result.bare[path]),
+            ):
+                extra += [f"{path} {label} failure: {ex}" for ex in fanout.failure_examples]
+        for transport, windows in result.observe.items():
+            for obs in windows:
+                if obs.registered < result.count:
+                    extra.append(f"{transport}: only {obs.registered}/{result.count} registered")
         if result.leftover_tasks:
             extra.append(f"tasks left after shutdown: {result.leftover_tasks}")
         _out(
@@ -513,7 +587,7 @@ async def run_benchmark(args: argparse.Namespace) -> None:
         f" {args.tick} s, Max-Age {args.max_age} s, charging V2G car, noisy grid voltage);"
     )
     _out(
-        "client = this process, one aiocoap context, CoapStationClient + StationObserver;"
+        "client = this process: one aiocoap context (before), then one endpoint (now);"
         f" CPU window: up to {args.notifications} notifications or {args.observe_seconds:g} s."
     )
     results: list[CountResult] = []
@@ -535,6 +609,9 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--observe-seconds", type=float, default=15.0, help="longest CPU window, s (default 15)"
+    )
+    parser.add_argument(
+        "--windows", type=int, default=3, help="CPU windows per transport, taken in turn"
     )
     parser.add_argument("--tick", type=float, default=0.05, help="station simulation step, s")
     parser.add_argument("--max-age", type=int, default=10, help="Max-Age of readings, s")

@@ -96,6 +96,8 @@ def test_the_check_sees_a_missing_requirement() -> None:
     assert canonicalize_name("sqlalchemy") in _with_home_assistant()
     assert canonicalize_name("hypothesis") not in _with_home_assistant()
     assert "ocpp" in _third_party_imports(), "the OCPP transport imports the ocpp library"
+    # CoAP is spoken by the integration's own endpoint; aiocoap serves only the simulators.
+    assert "aiocoap" not in _third_party_imports()
 
 
 def test_manifest_loggers_name_every_requirement() -> None:

@@ -23,6 +23,7 @@ from .message import (
     MessageType,
     Option,
     decode,
+    empty,
     is_request,
     is_success,
     request_options,
@@ -253,7 +254,7 @@ class CoapEndpoint(asyncio.DatagramProtocol):
             if not self._follows(message, addr):
                 self._reset(message, addr)
                 return
-            self._send(Message(MessageType.ACK, Code.EMPTY, message.mid).encode(), addr)
+            self._send(empty(MessageType.ACK, message.mid), addr)
         elif not self._follows(message, addr):
             self._reset(message, addr)
             return
@@ -266,7 +267,7 @@ class CoapEndpoint(asyncio.DatagramProtocol):
     def _reset(self, message: Message, addr: Remote) -> None:
         self.discarded += 1
         with contextlib.suppress(EndpointClosedError):
-            self._send(Message(MessageType.RST, Code.EMPTY, message.mid).encode(), addr)
+            self._send(empty(MessageType.RST, message.mid), addr)
 
     def _answered(self, message: Message, addr: Remote) -> None:
         token = message.token

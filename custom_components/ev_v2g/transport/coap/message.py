@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cache
 from typing import Final
 
 VERSION: Final = 1
@@ -133,6 +134,7 @@ class Message:
         return bytes(out)
 
 
+@cache
 def request_options(
     path: str,
     *,
@@ -187,10 +189,18 @@ def decode(datagram: bytes) -> Message:
         number += delta
         options.append((number, datagram[position : position + length]))
         position += length
-    mtype = MessageType(first >> 4 & 0x03)
+    mtype = _TYPES[first >> 4 & 0x03]
     if code == Code.EMPTY and (token_length or options or payload):
         raise MessageError("empty message with content")
     return Message(mtype, code, mid, bytes(token), tuple(options), bytes(payload))
+
+
+_TYPES: Final = tuple(MessageType)
+
+
+def empty(mtype: MessageType, mid: int) -> bytes:
+    """An empty ACK or RST for message `mid`, as a datagram."""
+    return bytes((VERSION << 6 | mtype << 4, Code.EMPTY, mid >> 8 & 0xFF, mid & 0xFF))
 
 
 def _nibble(value: int) -> tuple[int, bytes]:

@@ -45,17 +45,21 @@ class VehicleState:
     """The car's ability to feed back; None when not said (the station's capability stands)."""
 
 
+def _reject_constant(name: str) -> float:
+    raise PayloadError(f"non-finite number {name}")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+"""One decoder for every payload (json.loads with options would build one per call)."""
+
+
 def _json(payload: bytes, content_format: int | None, expected: int) -> Any:
     if content_format != expected:
         raise PayloadError(f"unexpected content format {content_format} (want {expected})")
     try:
-        return json.loads(payload, parse_constant=_reject_constant)
+        return _DECODER.decode(payload.decode("utf-8"))
     except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge ints
         raise PayloadError(f"not valid JSON: {str(err)[:120]}") from err
-
-
-def _reject_constant(name: str) -> float:
-    raise PayloadError(f"non-finite number {name}")
 
 
 def _number(value: object, what: str) -> float:

@@ -15,7 +15,8 @@ from typing import Final
 
 from .sockets import Remote, same_remote
 
-_JITTER = random.SystemRandom()
+_JITTER = random.Random(secrets.randbits(64))  # noqa: S311 - back-off spread, not a secret
+"""The back-off's random factor: spread, not secret (a system call per draw would cost)."""
 
 
 @dataclass(frozen=True, slots=True)
