@@ -92,8 +92,6 @@ DEFAULT_RESERVE_SOC: Final = 30
 DEFAULT_FULL_POWER: Final = 100
 DEFAULT_FULL_MINUTES: Final = 10
 
-# Changes arriving within this window are allocated together (a plug and its vehicle report).
-ALLOCATION_DEBOUNCE: Final = 0.05
 # A load sensor may be briefly unavailable (HA start, a restarting meter) before it is a problem.
 LOAD_SENSOR_GRACE: Final = 30
 

@@ -30,6 +30,7 @@ class FakeLink:
         self.desired_setpoint_a: float | None = None
         self.held_until: float | None = None
         self.cannot_be_limited = False
+        self.known = True
         self.sent: list[float] = []
         self.fail = False
         self.delay = 0.0

@@ -39,6 +39,7 @@ class Link:
     desired_setpoint_a: float | None = None
     held_until: float | None = None
     cannot_be_limited: bool = False
+    known: bool = True
 
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None

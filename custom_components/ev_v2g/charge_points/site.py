@@ -259,9 +259,8 @@ class OcppSite:
     def _came_online(self, state: ChargePointState) -> None:
         """Online and booted (its BootNotification accepted): configure it."""
         self._online.add(state.id)
-        # What it holds is known again only once it takes the fallback.
-        for link in self.links.get(state.id, ()):
-            link.station.telemetry.fallback_a = None
+        # Until each connector's status is heard, its station is counted at the fallback it
+        # holds by the site's rule (links/ocpp.py `known`), as while it was away.
         self.configuration.begin(state.id)
 
     def _sharing_changed(self) -> None:

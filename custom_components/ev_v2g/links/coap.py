@@ -81,6 +81,11 @@ class CoapStationLink:
         return False
 
     @property
+    def known(self) -> bool:
+        """In contact means known: contact is found once all five resources have answered."""
+        return True
+
+    @property
     def held_until(self) -> float | None:
         """Until when the station may apply the last delivered setpoint on its own."""
         return self.lease.held_until

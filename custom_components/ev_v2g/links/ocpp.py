@@ -73,6 +73,7 @@ class OcppStationLink:
         self.lease = SetpointLease(station, self._send_setpoint)
         self.relay = RelayOpener(station, lambda: self.set_switch(False))
         self._refuses_limits = False
+        self._heard = False
         self.on_limitable: Callable[[OcppStationLink, bool], None] | None = None
         """Told when the charger starts or stops refusing our limits (for the repair issue)."""
         self.pending_session: Pending | None = None
@@ -130,6 +131,10 @@ class OcppStationLink:
         station = self.station
         connector = state.connectors.get(self.connector) or ConnectorState(connector=self.connector)
         changed = self._telemetry(connector)
+        heard = state.online and self.connector in state.heard
+        if heard != self._heard:
+            self._heard = heard
+            changed = True
         if state.online and state.booted and not station.available:
             self._found()  # nothing goes to a charger before its BootNotification is accepted
             changed = True
@@ -267,6 +272,15 @@ class OcppStationLink:
         """Whether the charger refused our last limit: it draws what it likes."""
         return self._refuses_limits
 
+    @property
+    def known(self) -> bool:
+        """Whether the charger told, on this connection, what the connector does.
+
+        Until it does (its StatusNotification after boot, or a transaction), it may be charging
+        on its own at its fallback, as it may have been while away.
+        """
+        return self._heard
+
     def _set_limitable(self, limitable: bool) -> None:
         if self._refuses_limits == (not limitable):
             return
@@ -274,6 +288,15 @@ class OcppStationLink:
         if self.on_limitable is not None:
             self.on_limitable(self, limitable)
         self.station.notify()
+
+    async def _send_limit(self, setpoint_a: float, until: int, purpose: ProfilePurpose) -> None:
+        await self.central.charge_point(self.charge_point_id).set_limit(
+            self.connector,
+            max(setpoint_a, 0.0),
+            purpose,
+            valid_to=until,
+            phases=self.station.capabilities.phases,
+        )
 
     async def final_count(self) -> None:
         """Nothing to read: a transaction's end carries its final register (meterStop)."""
@@ -285,17 +308,21 @@ class OcppStationLink:
         await self.lease.set(setpoint_a, unless=unless)
 
     async def _send_setpoint(self, setpoint_a: float, until: int) -> None:
-        """TxProfile while a transaction runs, else TxDefaultProfile; both end at `until`."""
+        """TxProfile while a transaction runs, else TxDefaultProfile; both end at `until`.
+
+        A refused TxProfile is sent again as the connector's TxDefaultProfile, which limits a
+        running transaction too: a charger still starting its transaction (it has not taken
+        the id we gave it yet) refuses a TxProfile for it, and is not one that refuses limits.
+        """
         state = self.central.states[self.charge_point_id].connector(self.connector)
         purpose = ProfilePurpose.TX if state.transaction is not None else ProfilePurpose.TX_DEFAULT
         try:
-            await self.central.charge_point(self.charge_point_id).set_limit(
-                self.connector,
-                max(setpoint_a, 0.0),
-                purpose,
-                valid_to=until,
-                phases=self.station.capabilities.phases,
-            )
+            try:
+                await self._send_limit(setpoint_a, until, purpose)
+            except CommandRejectedError:
+                if purpose is not ProfilePurpose.TX:
+                    raise
+                await self._send_limit(setpoint_a, until, ProfilePurpose.TX_DEFAULT)
         except CommandRejectedError:
             self._set_limitable(False)
             self.lease.retry_in(LIMIT_RETRY)  # does it take limits again?

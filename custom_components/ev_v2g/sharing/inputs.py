@@ -43,6 +43,10 @@ class SetpointTarget(Protocol):
     def cannot_be_limited(self) -> bool:
         """Whether the station refuses our limits (it is counted at its maximum)."""
 
+    @property
+    def known(self) -> bool:
+        """Whether what the station does now is known; if not, it counts at what it may draw."""
+
     async def set_setpoint(
         self, setpoint_a: float, *, unless: Callable[[], bool] | None = None
     ) -> None:
@@ -109,7 +113,7 @@ def station_demand(
     telemetry = station.telemetry
     resident = station.resident
     fixed: float | None = None
-    if not station.available:
+    if not station.available or not target.known:
         fixed = reserved_a(target, now)
     elif target.cannot_be_limited:
         # It draws what it likes: counted at its maximum, or what it draws if more.

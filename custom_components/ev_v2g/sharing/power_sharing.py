@@ -1,6 +1,7 @@
 """Power sharing of a site: stations, limits and demand response in, setpoints on the stations.
 
-Runs the pure allocator when one of its inputs changes (changes within 50 ms are taken together),
+Runs the pure allocator when one of its inputs changes, at once: changes made in the same turn
+of the event loop, or while a run is under way, are taken together by the next run,
 sends only the setpoints that changed, and wakes itself when a rotation is due, a
 demand-response request ends or the budget kept for a silent station expires. Break before make:
 the cuts of an outcome go out first, all at once, and its raises only once every cut is
@@ -17,7 +18,7 @@ import logging
 import math
 import time
 
-from ..const import ALLOCATION_DEBOUNCE, CONTROL_MANUAL
+from ..const import CONTROL_MANUAL
 from ..core.allocation import Allocation, Rotation, SiteLimits, StationDemand, allocate
 from .delivery import SetpointDelivery
 from .demand_response import DemandResponseRequests
@@ -67,7 +68,7 @@ class PowerSharing(DemandResponseRequests):
         self._power: dict[str, float] = {}
         self._listeners: list[Callable[[], None]] = []
         self._unsubscribe: dict[str, Callable[[], None]] = {}
-        self._pending: asyncio.TimerHandle | None = None
+        self._pending: asyncio.Handle | None = None
         self._wake: asyncio.TimerHandle | None = None
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
@@ -260,9 +261,7 @@ class PowerSharing(DemandResponseRequests):
 
     def _schedule_run(self) -> None:
         if self._pending is None:
-            self._pending = asyncio.get_running_loop().call_later(
-                ALLOCATION_DEBOUNCE, self._start_run
-            )
+            self._pending = asyncio.get_running_loop().call_soon(self._start_run)
 
     def _start_run(self) -> None:
         self._pending = None

@@ -194,6 +194,9 @@ class DriverBase:
                 tx = conn.transaction
                 if tx is None or profile.transaction_id not in (None, tx.id):
                     return "Rejected"
+                age = (self.state.now() - tx.started_at).total_seconds()
+                if age < self.state.tx_profile_settle_s:
+                    return "Rejected"
         elif profile.purpose == TX:
             return "Rejected"
         self.clear_profiles(profile_id=profile.id)

@@ -50,6 +50,8 @@ class SimConnector:
     power_w: float = 0.0
     profiles: dict[tuple[str, int], SimProfile] = field(default_factory=dict)
     """This connector's profiles by (purpose, stack level)."""
+    tx_default_at_start_only: bool = False
+    """A running transaction ignores TxDefaultProfiles received after it started."""
     drawn: list[tuple[float, float]] = field(default_factory=list)
     """Every current the connector drew, as (time.monotonic(), A) from the moment it did: the
     truth a test checks a site's limit against (the integration never reads it)."""
@@ -77,10 +79,17 @@ class SimConnector:
         limit = self._best(own, frozenset({TX}), now) if self.transaction is not None else None
         for profiles in (own, self.station_profiles.values()):
             if limit is None:
-                limit = self._best(profiles, frozenset({TX_DEFAULT}), now)
+                limit = self._best(self._defaults(profiles), frozenset({TX_DEFAULT}), now)
         limit = self.max_current_a if limit is None else min(limit, self.max_current_a)
         cap = self._best(self.station_profiles.values(), MAX_PURPOSES, now)
         return limit if cap is None else min(limit, cap)
+
+    def _defaults(self, profiles: Iterable[SimProfile]) -> Iterable[SimProfile]:
+        """The TxDefaultProfiles that may apply (only those older than the transaction, if so)."""
+        tx = self.transaction
+        if not self.tx_default_at_start_only or tx is None:
+            return profiles
+        return [profile for profile in profiles if profile.received_at <= tx.started_at]
 
     def _best(
         self, profiles: Iterable[SimProfile], purposes: frozenset[str], now: datetime

@@ -44,6 +44,15 @@ class ChargePointState:
     """Connector 0's charging profiles by (purpose, stack level)."""
     accept_remote_start: bool = True
     accept_profiles: bool = True
+    tx_default_at_start_only: bool = False
+    """A running transaction keeps the TxDefaultProfiles it started with: one set later applies
+    from the next transaction on, as some firmware reads the spec."""
+    report_delay_s: float = 0.0
+    """Seconds after an accepted boot before it sends what it queued offline and its connectors'
+    statuses (firmware that boots first and reports the rest later)."""
+    tx_profile_settle_s: float = 0.0
+    """A TxProfile for a transaction younger than this is refused, as firmware still setting the
+    transaction up refuses one (a TxDefaultProfile on the connector is taken meanwhile)."""
     measurands: frozenset[str] | None = None
     """Only these measurands are in its meter values (None: all it has), as a meter that reports
     energy alone would."""
@@ -95,6 +104,7 @@ class ChargePointState:
                 phases=self.phases,
                 clock=self.now,
                 station_profiles=self.station_profiles,
+                tx_default_at_start_only=self.tx_default_at_start_only,
             )
             for number in range(1, count + 1)
         }

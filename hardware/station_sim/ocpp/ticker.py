@@ -98,6 +98,8 @@ class Ticker:
                 await self._after_boot()
 
     async def _after_boot(self) -> None:
+        if self.state.report_delay_s > 0:
+            await asyncio.sleep(self.state.report_delay_s)
         await self.outbox.flush()
         for conn in self.state.connectors.values():
             self.driver.refresh(conn, force=True)

@@ -255,6 +255,7 @@ class CentralSystem:
             task.add_done_callback(self._closing.discard)
         state.version = version
         state.online = True
+        state.heard.clear()  # what the connectors did while away is told anew
         record.mark(None)
         record.flush()
         try:

@@ -158,6 +158,9 @@ class ChargePointState:
     watts_per_amp: float = 230.0
     """W per A of a limit (voltage x phases), to send a limit in W."""
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
+    heard: set[int] = field(default_factory=set)
+    """Connectors whose status or transaction it reported on this connection. Until then what
+    a connector does is not known: it may have started charging on its own while away."""
 
     def connector(self, number: int) -> ConnectorState:
         """A connector's state, created on first mention."""

@@ -130,6 +130,13 @@ class ChargePointRecord:
             state.status = status
             state.error_code = error_code
             self.mark(connector)
+        self.heard(connector)
+
+    def heard(self, connector: int) -> None:
+        """The charge point told what a connector does (its status, or a transaction)."""
+        if connector not in self.state.heard:
+            self.state.heard.add(connector)
+            self.mark(connector)
 
     # Meter values -----------------------------------------------------------------------------
 
@@ -182,6 +189,7 @@ class ChargePointRecord:
             if not current.remote and self.remote_starts.take(connector, id_tag, remote_start_id):
                 current.remote = True
                 self.mark(connector)
+            self.heard(connector)
             return current
         if current is not None:
             self.log.warning(
@@ -204,6 +212,7 @@ class ChargePointRecord:
         # charger may count per transaction, or restore a lower register after a reboot.
         state.energy_import_wh = meter_start_wh
         self.mark(connector)
+        self.heard(connector)
         return state.transaction
 
     def end(
@@ -231,6 +240,7 @@ class ChargePointRecord:
         elif transaction.id_tag is None:
             transaction.id_tag = id_tag
         self._close(state, transaction, ended_at, meter_stop_wh, reason)
+        self.heard(connector)
 
     def _close(
         self,
