@@ -18,6 +18,7 @@ import aiocoap.error
 from aiocoap.numbers.constants import TransportTuning
 
 from custom_components.ev_v2g.transport.coap.client import Response, base_uri
+from custom_components.ev_v2g.transport.coap.message import Message, decode
 from custom_components.ev_v2g.transport.coap.observer import (
     HEARTBEAT,
     OBSERVED,
@@ -184,3 +185,104 @@ class AiocoapStationObserver:
             self._last_seen = time.monotonic()
             self._max_age = response.max_age
         self._on_notification(resource, response)
+
+
+class AiocoapEndpoint:
+    """aiocoap behind the endpoint's interface, so the integration itself runs on the old path.
+
+    What aiocoap receives is re-encoded and read by the integration's codec (a few microseconds
+    per message, against aiocoap's own cost of about half a millisecond).
+    """
+
+    def __init__(self, context: aiocoap.Context, *, reuse_remote: bool) -> None:
+        """Send through `context`; `reuse_remote` as AiocoapStationClient's."""
+        self.context = context
+        self.reuse_remote = reuse_remote
+        self._remotes: dict[str, Any] = {}
+
+    @classmethod
+    async def create(cls, *, reuse_remote: bool = True) -> AiocoapEndpoint:
+        """A client context as the integration used to make."""
+        return cls(await create_context(), reuse_remote=reuse_remote)
+
+    async def shutdown(self) -> None:
+        """Shut the context down."""
+        await self.context.shutdown()
+
+    async def resolve(self, host: str, port: int) -> Any:
+        """The base URI: aiocoap resolves it itself."""
+        return base_uri(host, port)
+
+    async def request(
+        self,
+        remote: Any,
+        code: int,
+        path: str,
+        *,
+        payload: bytes = b"",
+        content_format: int | None = None,
+        **_: Any,
+    ) -> Message:
+        """One confirmable request through aiocoap."""
+        message = aiocoap.Message(
+            code=aiocoap.Code(code), payload=payload, transport_tuning=CommandTuning()
+        )
+        known = self._remotes.get(remote) if self.reuse_remote else None
+        if known is not None:
+            message.remote = known
+            message.opt.uri_path = tuple(path.split("/"))
+        else:
+            message.set_request_uri(f"{remote}/{path}")
+        if content_format is not None:
+            message.opt.content_format = content_format
+        try:
+            answer = await asyncio.shield(self.context.request(message).response)
+        except aiocoap.error.Error as err:
+            self._remotes.pop(remote, None)
+            raise ConnectionError(str(err)) from err
+        self._remotes[remote] = answer.remote
+        return _ours(answer)
+
+    def observe(self, remote: Any, path: str, *_: Any) -> AiocoapObservation:
+        """Register as an observer through aiocoap."""
+        message = aiocoap.Message(code=aiocoap.GET, uri=f"{remote}/{path}", observe=0)
+        return AiocoapObservation(self.context.request(message))
+
+
+class AiocoapObservation:
+    """An aiocoap observation behind the Observation interface (first, on_notification)."""
+
+    def __init__(self, request: Any) -> None:
+        """Follow `request` in a task."""
+        self.request = request
+        self.first: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self.on_notification: Any = None
+        self._task = asyncio.get_running_loop().create_task(self._follow())
+
+    async def _follow(self) -> None:
+        try:
+            self.first.set_result(_ours(await self.request.response))
+            async for message in self.request.observation:
+                if self.on_notification is not None:
+                    self.on_notification(_ours(message))
+        except aiocoap.error.Error as err:
+            if not self.first.done():
+                self.first.set_exception(ConnectionError(str(err)))
+
+    def cancel(self) -> None:
+        """Stop following."""
+        self._task.cancel()
+        if not self.first.done():
+            self.first.cancel()
+        response = self.request.response
+        if response.done() and not response.cancelled() and response.exception() is None:
+            with contextlib.suppress(Exception):
+                if not self.request.observation.cancelled:
+                    self.request.observation.cancel()
+
+
+def _ours(message: aiocoap.Message) -> Message:
+    """An aiocoap message as the integration's codec reads it."""
+    if message.mid is None:
+        message.mid = 0
+    return decode(message.encode())

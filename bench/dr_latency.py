@@ -7,8 +7,9 @@ between two values for which the fair share is 12 A and 10 A per station, so tha
 moves every station's setpoint. A round is timed from just before
 ``hass.states.async_set("sensor.building_load", ...)`` until the last station has accepted its new
 setpoint (its ``PUT /regulator`` handler has set ``setpoint_ma`` to the new value; the 2.04
-Changed answer is sent as that handler returns). That covers the state-change event, the integration's 50 ms
-debounce, the allocator, and the concurrent CoAP fan-out. After a few warm-up changes (not
+Changed answer is sent as that handler returns). That covers the state-change event, the allocator (run at once now; after a fixed 50 ms
+debounce before), and the concurrent CoAP fan-out; the old path (aiocoap and the debounce,
+bench/aiocoap_client.py) is timed beside the new one in the same run. After a few warm-up changes (not
 counted), R rounds are timed; median, p95 and max are printed with the CoAP setpoints sent per
 round, allocator runs per round and the process CPU time per round.
 
@@ -64,11 +65,12 @@ import pytest_socket
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Imported first among our modules so that `custom_components` resolves to this repository.
+from bench.aiocoap_client import AiocoapEndpoint
 from bench.machine import machine_facts as shared_machine_facts
 import custom_components.ev_v2g  # noqa: F401
-from custom_components.ev_v2g.const import ALLOCATION_DEBOUNCE, DOMAIN, SUBENTRY_STATION
+from custom_components.ev_v2g import coap_endpoint
+from custom_components.ev_v2g.const import DOMAIN, SUBENTRY_STATION
 from custom_components.ev_v2g.sharing import power_sharing
-from custom_components.ev_v2g.transport.coap.client import CoapStationClient
 from hardware.station_sim import SimulatedStation, StationServer, Vehicle, free_udp_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -296,8 +298,12 @@ def print_report(results: list[CountResult]) -> None:
     )
     _out("  1st ack = median time to the first station's acknowledgement;")
     _out(
-        f"  alloc@ = median time to the allocator's run (event dispatch + the {ALLOCATION_DEBOUNCE * 1000:g} ms"
-        " debounce); alloc = its median duration"
+        "  alloc@ = median time to the allocator's run (event dispatch, plus the"
+        f" {OLD_DEBOUNCE_S * 1000:g} ms debounce before); alloc = its median duration"
+    )
+    _out(
+        "  path: before = aiocoap and a fixed 50 ms debounce (as when the issue was filed);"
+        " now = the integration's endpoint, the allocator run at once"
     )
     _out("  PUTs/rnd, allocs/rnd = setpoints accepted by all stations and allocator runs from one")
     _out("  change until the next (min-max over rounds); CPU/rnd = median process CPU time")
@@ -504,10 +510,22 @@ async def _settle(recorder: Recorder, since: float, what: str) -> None:
 # --- the benchmark --------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["resolve", "reuse"])
+OLD_DEBOUNCE_S = 0.05
+"""The fixed delay every change waited before the allocator ran, until this round."""
+
+
+@pytest.fixture(params=["before", "now"])
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """How the CoAP client finds a station: its address resolved per request (before), or reused."""
-    monkeypatch.setattr(CoapStationClient, "reuse_remote", request.param == "reuse")
+    """The path a change takes: before (aiocoap, a 50 ms debounce), or now (endpoint, at once)."""
+    if request.param == "before":
+        monkeypatch.setattr(coap_endpoint, "create_endpoint", AiocoapEndpoint.create)
+
+        def debounced(self: power_sharing.PowerSharing) -> None:
+            if self._pending is None:
+                loop = asyncio.get_running_loop()
+                self._pending = loop.call_later(OLD_DEBOUNCE_S, self._start_run)
+
+        monkeypatch.setattr(power_sharing.PowerSharing, "_schedule_run", debounced)
     return str(request.param)
 
 
