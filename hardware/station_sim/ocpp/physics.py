@@ -51,7 +51,11 @@ class SimConnector:
     profiles: dict[tuple[str, int], SimProfile] = field(default_factory=dict)
     """This connector's profiles by (purpose, stack level)."""
     tx_default_at_start_only: bool = False
-    """A running transaction ignores TxDefaultProfiles received after it started."""
+    """A running transaction keeps the TxDefaultProfiles in force when it started (each until
+    its own end); ones set, or replaced, later apply from the next transaction."""
+    _start_defaults: tuple[object, list[SimProfile], list[SimProfile]] | None = field(
+        default=None, init=False, repr=False
+    )
     drawn: list[tuple[float, float]] = field(default_factory=list)
     """Every current the connector drew, as (time.monotonic(), A) from the moment it did: the
     truth a test checks a site's limit against (the integration never reads it)."""
@@ -77,19 +81,23 @@ class SimConnector:
         now = self.clock()
         own = self.profiles.values()
         limit = self._best(own, frozenset({TX}), now) if self.transaction is not None else None
-        for profiles in (own, self.station_profiles.values()):
+        for profiles in self._defaults(own, self.station_profiles.values()):
             if limit is None:
-                limit = self._best(self._defaults(profiles), frozenset({TX_DEFAULT}), now)
+                limit = self._best(profiles, frozenset({TX_DEFAULT}), now)
         limit = self.max_current_a if limit is None else min(limit, self.max_current_a)
         cap = self._best(self.station_profiles.values(), MAX_PURPOSES, now)
         return limit if cap is None else min(limit, cap)
 
-    def _defaults(self, profiles: Iterable[SimProfile]) -> Iterable[SimProfile]:
-        """The TxDefaultProfiles that may apply (only those older than the transaction, if so)."""
+    def _defaults(
+        self, own: Iterable[SimProfile], station: Iterable[SimProfile]
+    ) -> tuple[Iterable[SimProfile], Iterable[SimProfile]]:
+        """The connector's and connector 0's profiles a TxDefaultProfile may come from."""
         tx = self.transaction
         if not self.tx_default_at_start_only or tx is None:
-            return profiles
-        return [profile for profile in profiles if profile.received_at <= tx.started_at]
+            return own, station
+        if self._start_defaults is None or self._start_defaults[0] is not tx:
+            self._start_defaults = (tx, list(own), list(station))  # as the transaction began
+        return self._start_defaults[1], self._start_defaults[2]
 
     def _best(
         self, profiles: Iterable[SimProfile], purposes: frozenset[str], now: datetime
