@@ -497,3 +497,94 @@ async def test_a_notification_in_blocks_is_completed(
     station.send(answer(follow, MessageType.ACK, Code.CONTENT, b"end", options=(block(1, False),)))
     await asyncio.sleep(0.05)
     assert got == [b"0123456789abcdefend"]
+
+
+async def test_a_first_answer_in_blocks_that_cannot_be_completed(
+    endpoint: CoapEndpoint, station: FakeStation
+) -> None:
+    """A first answer in blocks whose next block is reset: the registration fails with it."""
+    observation = endpoint.observe(await remote_of(endpoint, station), "vehicle")
+    sent, _ = await station.receive()
+    station.send(
+        Message(
+            MessageType.ACK,
+            Code.CONTENT,
+            sent.mid,
+            sent.token,
+            ((Option.OBSERVE, b"\x01"), block(0, True)),
+            b"0123456789abcdef",
+        )
+    )
+    follow, _ = await station.receive()
+    station.send(answer(follow, MessageType.RST, Code.EMPTY))
+    with pytest.raises(ResetError):
+        await observation.first
+    observation.cancel()
+
+
+async def test_a_newer_notification_replaces_one_being_completed(
+    endpoint: CoapEndpoint, station: FakeStation
+) -> None:
+    """While the rest of notification 2 is fetched, notification 3 arrives whole: 3 is taken."""
+    observation = endpoint.observe(await remote_of(endpoint, station), "vehicle")
+    sent, _ = await station.receive()
+    station.send(
+        Message(
+            MessageType.ACK, Code.CONTENT, sent.mid, sent.token, ((Option.OBSERVE, b"\x01"),), b"{}"
+        )
+    )
+    await observation.first
+    got: list[bytes] = []
+    observation.on_notification = lambda message: got.append(message.payload)
+    station.send(
+        Message(
+            MessageType.NON,
+            Code.CONTENT,
+            40,
+            sent.token,
+            ((Option.OBSERVE, b"\x02"), block(0, True)),
+            b"0123456789abcdef",
+        )
+    )
+    await station.receive()  # the request for block 1, left unanswered
+    station.send(
+        Message(
+            MessageType.NON,
+            Code.CONTENT,
+            41,
+            sent.token,
+            ((Option.OBSERVE, b"\x03"), block(0, True)),
+            b"fedcba9876543210",
+        )
+    )
+    follow, _ = await station.receive()
+    station.send(answer(follow, MessageType.ACK, Code.CONTENT, b"!", options=(block(1, False),)))
+    await asyncio.sleep(0.05)
+    assert got == [b"fedcba9876543210!"]
+    observation.cancel()
+
+
+async def test_no_ipv6_on_the_host(
+    loopback: None, station: FakeStation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where an IPv6 socket cannot be made, the endpoint opens an IPv4 one and works."""
+    real = socket.socket
+
+    def no_ipv6(family: int = socket.AF_INET, *args: object, **kwargs: object) -> socket.socket:
+        if family == socket.AF_INET6:
+            raise OSError("Address family not supported by protocol")
+        return real(family, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "socket", no_ipv6)
+    endpoint = await CoapEndpoint.create()
+    monkeypatch.setattr(socket, "socket", real)
+    try:
+        assert endpoint.family == socket.AF_INET
+        assert (await endpoint.resolve("localhost", 5683))[0] == "127.0.0.1"
+        remote = await endpoint.resolve("127.0.0.1", station.port)
+        request = asyncio.create_task(endpoint.request(remote, Code.GET, "current"))
+        sent, _ = await station.receive()
+        station.send(answer(sent, MessageType.ACK, Code.CONTENT, b"v4 only"))
+        assert (await request).payload == b"v4 only"
+    finally:
+        await endpoint.shutdown()
