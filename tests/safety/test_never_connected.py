@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -26,6 +27,24 @@ from tests.conftest import station_subentry
 from .conftest import LIMIT_A, applied_a, start_session
 
 
+async def garage_of(
+    hass: HomeAssistant, ocpp_port: int, *subentries: ConfigSubentryData
+) -> MockConfigEntry:
+    """The 20 A garage (fair share) with these stations and Ann, set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        unique_id="garage",
+        data={"supply_limit_a": LIMIT_A, "phases": 1, "voltage_v": 230.0},
+        options={"policy": "fair_share", "ocpp_port": ocpp_port},
+        subentries_data=[*subentries, resident("ann", "Ann")],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 async def test_an_absent_charge_point_leaves_the_rest_to_the_others(
     hass: HomeAssistant, loopback: None
 ) -> None:
@@ -37,21 +56,12 @@ async def test_an_absent_charge_point_leaves_the_rest_to_the_others(
     simulated.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
     port = free_tcp_port()
     async with StationServer(simulated, port=free_udp_port()) as server:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Garage",
-            unique_id="garage",
-            data={"supply_limit_a": LIMIT_A, "phases": 1, "voltage_v": 230.0},
-            options={"policy": "fair_share", "ocpp_port": port},
-            subentries_data=[
-                station_subentry("Bay A", server.port),
-                charge_point_subentry("cp-away", "Away"),
-                resident("ann", "Ann"),
-            ],
+        entry = await garage_of(
+            hass,
+            port,
+            station_subentry("Bay A", server.port),
+            charge_point_subentry("cp-away", "Away"),
         )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
         bay = next(s for s in entry.runtime_data.hub.stations.values() if s.name == "Bay A")
         await wait_for(hass, lambda: bay.available, what="Bay A in contact")
         await start_session(hass, "A", "ann")
@@ -120,22 +130,13 @@ async def test_a_charger_that_began_charging_while_away(
     simulated.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
     port = free_tcp_port()
     async with StationServer(simulated, port=free_udp_port()) as server:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Garage",
-            unique_id="garage",
-            data={"supply_limit_a": LIMIT_A, "phases": 1, "voltage_v": 230.0},
-            options={"policy": "fair_share", "ocpp_port": port},
-            subentries_data=[
-                station_subentry("Bay A", server.port),
-                charge_point_subentry("cp-1", "Charger"),
-                resident("ann", "Ann"),
-                resident_subentry("Alice", "CARD-ALICE"),
-            ],
+        entry = await garage_of(
+            hass,
+            port,
+            station_subentry("Bay A", server.port),
+            charge_point_subentry("cp-1", "Charger"),
+            resident_subentry("Alice", "CARD-ALICE"),
         )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
         charger = SimulatedChargePoint(
             "cp-1",
             password=PASSWORD,

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from custom_components.ev_v2g.transport.coap.client import CoapStationClient, create_endpoint
+from custom_components.ev_v2g.transport.coap.client import CoapStationClient
 from custom_components.ev_v2g.transport.coap.endpoint import CoapEndpoint
 from custom_components.ev_v2g.transport.coap.message import Code, Message, Option
 from hardware.station_sim import free_udp_port
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 type ServerFactory = Callable[..., contextlib.AbstractAsyncContextManager[int]]
-
-
-@pytest.fixture
-async def endpoint(loopback: None) -> AsyncIterator[CoapEndpoint]:
-    """The client endpoint as Home Assistant opens it."""
-    opened = await create_endpoint()
-    yield opened
-    await opened.shutdown()
 
 
 @pytest.fixture
