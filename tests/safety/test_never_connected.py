@@ -27,6 +27,13 @@ from tests.conftest import station_subentry
 from .conftest import LIMIT_A, applied_a, start_session
 
 
+def bay_a() -> SimulatedStation:
+    """Bay A's simulator, a car plugged in."""
+    simulated = SimulatedStation(station_id="sim-a", max_age=1, tick=0.05, ramp_a_per_s=400)
+    simulated.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
+    return simulated
+
+
 async def garage_of(
     hass: HomeAssistant, ocpp_port: int, *subentries: ConfigSubentryData
 ) -> MockConfigEntry:
@@ -52,8 +59,7 @@ async def test_an_absent_charge_point_leaves_the_rest_to_the_others(
 
     When the charger connects and takes the fallback, its share is what it was counted at.
     """
-    simulated = SimulatedStation(station_id="sim-a", max_age=1, tick=0.05, ramp_a_per_s=400)
-    simulated.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
+    simulated = bay_a()
     port = free_tcp_port()
     async with StationServer(simulated, port=free_udp_port()) as server:
         entry = await garage_of(
@@ -126,8 +132,7 @@ async def test_a_charger_that_began_charging_while_away(
     at that fallback. When it comes back, Bay A is never raised while the charger still draws,
     though the charger tells what it does only after it is back.
     """
-    simulated = SimulatedStation(station_id="sim-a", max_age=1, tick=0.05, ramp_a_per_s=400)
-    simulated.plug(Vehicle(capacity_kwh=60, soc=40, v2g=False))
+    simulated = bay_a()
     port = free_tcp_port()
     async with StationServer(simulated, port=free_udp_port()) as server:
         entry = await garage_of(

@@ -32,6 +32,7 @@ from custom_components.ev_v2g.transport.coap.message import (
     Option,
     uint_option,
 )
+from custom_components.ev_v2g.transport.coap.observation import Observation
 
 QUICK = Tuning(ack_timeout=0.1, random_factor=1.0, max_retransmit=2)
 
@@ -100,6 +101,43 @@ def answer(
     assert isinstance(options, tuple)
     token = b"" if code == Code.EMPTY else to.token
     return Message(mtype, code, mid, token, options, payload)
+
+
+def block(number: int, more: bool, size_exponent: int = 0) -> tuple[int, bytes]:
+    """A Block2 option: block `number`, more to come or not, blocks of 16 << size_exponent."""
+    return (Option.BLOCK2, uint_option(number << 4 | more << 3 | size_exponent))
+
+
+def notification(
+    token: bytes,
+    mid: int,
+    number: int,
+    payload: bytes = b"",
+    *,
+    mtype: MessageType = MessageType.NON,
+    more: bool | None = None,
+) -> Message:
+    """Notification `number` of an observation (its first block, when `more` is given)."""
+    options: tuple[tuple[int, bytes], ...] = ((Option.OBSERVE, uint_option(number)),)
+    if more is not None:
+        options = (*options, block(0, more))
+    return Message(mtype, Code.CONTENT, mid, token, options, payload)
+
+
+async def registered(
+    endpoint: CoapEndpoint,
+    station: FakeStation,
+    path: str,
+    payload: bytes = b"{}",
+    *,
+    more: bool | None = None,
+) -> tuple[Observation, bytes]:
+    """Observe `path`; the station answers the registration (notification 1) in its ACK."""
+    observation = endpoint.observe(await remote_of(endpoint, station), path)
+    sent, _ = await station.receive()
+    first = notification(sent.token, sent.mid, 1, payload, mtype=MessageType.ACK, more=more)
+    station.send(first)
+    return observation, sent.token
 
 
 async def test_piggybacked_answer(endpoint: CoapEndpoint, station: FakeStation) -> None:
@@ -282,18 +320,10 @@ async def test_a_cancelled_observation_is_reset(
     endpoint: CoapEndpoint, station: FakeStation
 ) -> None:
     """After cancel(), the station's next notification gets a reset (RFC 7641, 3.6)."""
-    observation = endpoint.observe(await remote_of(endpoint, station), "energy")
-    sent, _ = await station.receive()
-    station.send(
-        Message(
-            MessageType.ACK, Code.CONTENT, sent.mid, sent.token, ((Option.OBSERVE, b"\x01"),), b"[]"
-        )
-    )
+    observation, token = await registered(endpoint, station, "energy", b"[]")
     await observation.first
     observation.cancel()
-    station.send(
-        Message(MessageType.CON, Code.CONTENT, 9, sent.token, ((Option.OBSERVE, b"\x02"),), b"[]")
-    )
+    station.send(notification(token, 9, 2, b"[]", mtype=MessageType.CON))
     reset, _ = await station.receive()
     assert (reset.mtype, reset.mid) == (aiocoap.RST, 9)
 
@@ -313,11 +343,7 @@ async def test_a_throwing_callback_is_logged_not_raised(
     endpoint: CoapEndpoint, station: FakeStation, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A callback that raises loses that notification only."""
-    observation = endpoint.observe(await remote_of(endpoint, station), "current")
-    sent, _ = await station.receive()
-    station.send(
-        Message(MessageType.ACK, Code.CONTENT, sent.mid, sent.token, ((Option.OBSERVE, b"\x01"),))
-    )
+    observation, token = await registered(endpoint, station, "current")
     await observation.first
     seen: list[int] = []
 
@@ -328,15 +354,7 @@ async def test_a_throwing_callback_is_logged_not_raised(
 
     observation.on_notification = take
     for mid, number in ((20, 2), (21, 3)):
-        station.send(
-            Message(
-                MessageType.NON,
-                Code.CONTENT,
-                mid,
-                sent.token,
-                ((Option.OBSERVE, bytes((number,))),),
-            )
-        )
+        station.send(notification(token, mid, number))
     await asyncio.sleep(0.05)
     assert seen == [20, 21]
     assert "current: a notification could not be taken" in caplog.text
@@ -404,11 +422,6 @@ async def test_ipv4_only(loopback: None, station: FakeStation) -> None:
         await endpoint.shutdown()
 
 
-def block(number: int, more: bool, size_exponent: int = 0) -> tuple[int, bytes]:
-    """A Block2 option: block `number`, more to come or not, blocks of 16 << size_exponent."""
-    return (Option.BLOCK2, uint_option(number << 4 | more << 3 | size_exponent))
-
-
 async def test_a_body_in_blocks_is_joined(endpoint: CoapEndpoint, station: FakeStation) -> None:
     """Block 0 says more: blocks 1 and 2 are asked for by number, and the body joined."""
     body = b"</current>;obs,</energy>;obs,</vehicle>"  # 39 bytes: three blocks of 16
@@ -470,30 +483,15 @@ async def test_a_notification_in_blocks_is_completed(
     endpoint: CoapEndpoint, station: FakeStation
 ) -> None:
     """A notification whose body goes on is delivered once its other block has been got."""
-    observation = endpoint.observe(await remote_of(endpoint, station), "vehicle")
-    sent, _ = await station.receive()
-    station.send(
-        Message(
-            MessageType.ACK, Code.CONTENT, sent.mid, sent.token, ((Option.OBSERVE, b"\x01"),), b"{}"
-        )
-    )
+    observation, token = await registered(endpoint, station, "vehicle")
     await observation.first
     got: list[bytes] = []
     observation.on_notification = lambda message: got.append(message.payload)
-    station.send(
-        Message(
-            MessageType.NON,
-            Code.CONTENT,
-            30,
-            sent.token,
-            ((Option.OBSERVE, b"\x02"), block(0, True)),
-            b"0123456789abcdef",
-        )
-    )
+    station.send(notification(token, 30, 2, b"0123456789abcdef", more=True))
     follow, _ = await station.receive()
     assert follow.opt.observe is None
     assert follow.opt.block2.block_number == 1
-    assert follow.token != sent.token
+    assert follow.token != token
     station.send(answer(follow, MessageType.ACK, Code.CONTENT, b"end", options=(block(1, False),)))
     await asyncio.sleep(0.05)
     assert got == [b"0123456789abcdefend"]
@@ -503,18 +501,7 @@ async def test_a_first_answer_in_blocks_that_cannot_be_completed(
     endpoint: CoapEndpoint, station: FakeStation
 ) -> None:
     """A first answer in blocks whose next block is reset: the registration fails with it."""
-    observation = endpoint.observe(await remote_of(endpoint, station), "vehicle")
-    sent, _ = await station.receive()
-    station.send(
-        Message(
-            MessageType.ACK,
-            Code.CONTENT,
-            sent.mid,
-            sent.token,
-            ((Option.OBSERVE, b"\x01"), block(0, True)),
-            b"0123456789abcdef",
-        )
-    )
+    observation, _ = await registered(endpoint, station, "vehicle", b"0123456789abcdef", more=True)
     follow, _ = await station.receive()
     station.send(answer(follow, MessageType.RST, Code.EMPTY))
     with pytest.raises(ResetError):
@@ -526,37 +513,13 @@ async def test_a_newer_notification_replaces_one_being_completed(
     endpoint: CoapEndpoint, station: FakeStation
 ) -> None:
     """While the rest of notification 2 is fetched, notification 3 arrives whole: 3 is taken."""
-    observation = endpoint.observe(await remote_of(endpoint, station), "vehicle")
-    sent, _ = await station.receive()
-    station.send(
-        Message(
-            MessageType.ACK, Code.CONTENT, sent.mid, sent.token, ((Option.OBSERVE, b"\x01"),), b"{}"
-        )
-    )
+    observation, token = await registered(endpoint, station, "vehicle")
     await observation.first
     got: list[bytes] = []
     observation.on_notification = lambda message: got.append(message.payload)
-    station.send(
-        Message(
-            MessageType.NON,
-            Code.CONTENT,
-            40,
-            sent.token,
-            ((Option.OBSERVE, b"\x02"), block(0, True)),
-            b"0123456789abcdef",
-        )
-    )
+    station.send(notification(token, 40, 2, b"0123456789abcdef", more=True))
     await station.receive()  # the request for block 1, left unanswered
-    station.send(
-        Message(
-            MessageType.NON,
-            Code.CONTENT,
-            41,
-            sent.token,
-            ((Option.OBSERVE, b"\x03"), block(0, True)),
-            b"fedcba9876543210",
-        )
-    )
+    station.send(notification(token, 41, 3, b"fedcba9876543210", more=True))
     follow, _ = await station.receive()
     station.send(answer(follow, MessageType.ACK, Code.CONTENT, b"!", options=(block(1, False),)))
     await asyncio.sleep(0.05)
