@@ -45,7 +45,7 @@ from scripts import demo_seed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE_NAME = "Bench"
-SITE_LIMIT_ENTITY = "number.bench_site_current_limit"
+SITE_LIMIT_ENTITY = "number.bench_site_limit"
 """The site's current limit number (its name comes from SITE_NAME)."""
 ID_PREFIX = "bench-cp-"
 PASSWORD = "Secret1Secret2Secret"  # noqa: S105 - a loopback benchmark's throwaway password

@@ -105,6 +105,12 @@ async def test_condo_queue_discharge_and_back(
     assert servers[2].station.current_a == 0
     assert number_of(hass, "sensor.condo_active_sessions") == 2
     assert allocation_events[-1].data["queued"] == ["Bay C"]
+    # What each bay shows agrees with what its simulator draws: Bay C waits first in line.
+    await wait_for(hass, lambda: state_of(hass, "sensor.bay_a_state") == "charging")
+    waiting = hass.states.get("sensor.bay_c_state")
+    assert waiting is not None
+    assert (waiting.state, waiting.attributes["queue_place"]) == ("waiting", 1)
+    assert servers[2].station.current_a == 0
 
     await _switch(hass, "bay_a", SERVICE_TURN_OFF)
     took = await wait_for(
@@ -130,10 +136,23 @@ async def test_condo_queue_discharge_and_back(
         lambda: abs(number_of(hass, "sensor.condo_charging_power") + 7000) < 200,
         what="7 kW delivered",
     )
-    assert state_of(hass, "binary_sensor.condo_demand_response_active") == STATE_ON
+    assert state_of(hass, "binary_sensor.condo_dr_active") == STATE_ON
     assert state_of(hass, "select.condo_demand_response") == "discharge"
     assert dr_events[-1].data["mode"] == "discharge"
     assert dr_events[-1].data["source"] == "pv_drop"
+    # Ann's and Ben's simulators give power back; Cleo's draws nothing, paused by the request.
+    await wait_for(hass, lambda: state_of(hass, "sensor.bay_b_state") == "discharging")
+    assert servers[1].station.current_a < 0
+    paused = hass.states.get("sensor.bay_c_state")
+    assert paused is not None
+    assert (paused.state, paused.attributes["reason"]) == ("paused", "demand_response")
+    assert servers[2].station.current_a == 0
+    assert number_of(hass, "sensor.condo_dr_asked") == 7.0
+    given_back_kw = -sum(s.station.current_a for s in servers) * 230.0 / 1000
+    assert abs(number_of(hass, "sensor.condo_dr_delivered") - given_back_kw) < 0.3
+    asked = hass.states.get("sensor.condo_dr_asked")
+    assert asked is not None
+    assert (asked.attributes["mode"], asked.attributes["source"]) == ("discharge", "pv_drop")
 
     await hass.services.async_call(
         DOMAIN, "clear_demand_response", {"config_entry_id": condo.entry_id}, blocking=True
@@ -142,3 +161,4 @@ async def test_condo_queue_discharge_and_back(
     await wait_for(hass, lambda: number_of(hass, "sensor.condo_charging_power") > 3000)
     assert dr_events[-1].data["mode"] == "normal"
     assert number_of(hass, "sensor.condo_queued_sessions") == 1
+    assert state_of(hass, "sensor.condo_dr_asked") == "unknown"

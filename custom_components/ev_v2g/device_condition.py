@@ -25,7 +25,7 @@ from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 import voluptuous as vol
 
 from .const import DOMAIN
-from .core.station import StationState
+from .core.activity import Activity
 from .device_lookup import (
     DEMAND_RESPONSE_ACTIVE,
     PLUGGED,
@@ -34,11 +34,11 @@ from .device_lookup import (
     async_device_target,
 )
 
-_NOT_CHARGING = [state.value for state in StationState if state is not StationState.CHARGING]
+_NOT_CHARGING = [activity.value for activity in Activity if activity is not Activity.CHARGING]
 
 # Condition type -> the entity it reads and the states in which it holds.
 STATION_CONDITIONS: Final[dict[str, tuple[EntityRef, str | list[str]]]] = {
-    "is_charging": (STATION_STATE, StationState.CHARGING.value),
+    "is_charging": (STATION_STATE, Activity.CHARGING.value),
     "is_not_charging": (STATION_STATE, _NOT_CHARGING),
     "is_plugged": (PLUGGED, STATE_ON),
     "is_not_plugged": (PLUGGED, STATE_OFF),

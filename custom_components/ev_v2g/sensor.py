@@ -24,17 +24,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .activity_sensor import ActivitySensor
 from .core.billing import UNASSIGNED
-from .core.station import Station, StationState
-from .entity import (
-    EvV2gSiteEntity,
-    EvV2gStationEntity,
-    add_station_entities,
-    signal_residents_added,
-)
+from .core.station import Station
+from .entity import EvV2gStationEntity, add_station_entities, signal_residents_added
 from .resident_sensor import RESIDENT_SENSORS, ResidentSensor
 from .runtime import EvV2gConfigEntry
-from .sharing.power_sharing import PowerSharing
+from .site_sensor import SITE_SENSORS, SiteSensor
 
 PARALLEL_UPDATES = 0
 
@@ -54,7 +50,6 @@ class StationSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[Station], float | str | None]
     attributes_fn: Callable[[Station], dict[str, Any]] | None = None
-    always_available: bool = False
 
 
 SENSORS: tuple[StationSensorDescription, ...] = (
@@ -123,12 +118,13 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         value_fn=lambda station: station.telemetry.soc,
     ),
     StationSensorDescription(
-        key="state",
-        translation_key="state",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in StationState],
-        always_available=True,
-        value_fn=lambda station: station.state.value,
+        key="setpoint",
+        translation_key="setpoint",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=lambda station: _rounded(station.telemetry.setpoint_a, 1),
     ),
 )
 
@@ -151,51 +147,6 @@ def _session_attributes(station: Station) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, kw_only=True)
-class SiteSensorDescription(SensorEntityDescription):
-    """A site sensor and how to read it."""
-
-    value_fn: Callable[[PowerSharing], float | None]
-
-
-def _available_w(sharing: PowerSharing) -> float:
-    return round(sum(sharing.limits()) * sharing.options.voltage_v)
-
-
-SITE_SENSORS: tuple[SiteSensorDescription, ...] = (
-    SiteSensorDescription(
-        key="site_power",
-        translation_key="site_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=lambda sharing: round(sharing.site_power_w),
-    ),
-    SiteSensorDescription(
-        key="available_power",
-        translation_key="available_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_available_w,
-    ),
-    SiteSensorDescription(
-        key="active_sessions",
-        translation_key="active_sessions",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda sharing: len(sharing.allocation.active) if sharing.allocation else 0,
-    ),
-    SiteSensorDescription(
-        key="queued_sessions",
-        translation_key="queued_sessions",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda sharing: len(sharing.allocation.queued) if sharing.allocation else 0,
-    ),
-)
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EvV2gConfigEntry,
@@ -215,6 +166,8 @@ async def async_setup_entry(
     )
     add_station_entities(entry, async_add_entities, StationSensor, SENSORS)
     add_station_entities(entry, async_add_entities, SessionResidentSensor, (session_resident,))
+    activity = SensorEntityDescription(key="state", translation_key="state")
+    add_station_entities(entry, async_add_entities, ActivitySensor, (activity,))
 
     @callback
     def add_residents(keys: Iterable[str]) -> None:
@@ -231,21 +184,6 @@ async def async_setup_entry(
     entry.async_on_unload(
         async_dispatcher_connect(hass, signal_residents_added(entry.entry_id), add_residents)
     )
-
-
-class SiteSensor(EvV2gSiteEntity, SensorEntity):
-    """A sensor reading one value of the site's sharing."""
-
-    entity_description: SiteSensorDescription
-
-    @property
-    def native_value(self) -> float | None:
-        """The site's current value."""
-        return self.entity_description.value_fn(self.hub.sharing)
-
-    def snapshot(self) -> float | None:
-        """What this sensor shows."""
-        return self.native_value
 
 
 class StationSensor(EvV2gStationEntity, SensorEntity):

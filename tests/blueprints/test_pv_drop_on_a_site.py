@@ -25,7 +25,7 @@ from .conftest import (
 PV = "sensor.pv_power"
 PLUGGED = "binary_sensor.bay_1_vehicle_plugged"
 DR_SELECT = "select.garage_demand_response"
-DR_ACTIVE = "binary_sensor.garage_demand_response_active"
+DR_ACTIVE = "binary_sensor.garage_dr_active"
 
 
 def _dr(hass: HomeAssistant) -> tuple[str | None, str | None]:

@@ -151,14 +151,14 @@ async def test_linked_user_charges_as_their_resident_and_is_billed(
     assert [entry.action for entry in audit] == ["session_started", "session_ended"]
     assert audit[0].user_id == ann.id
 
-    assert number_of(hass, "sensor.ann_energy_charged_this_month") == pytest.approx(
+    assert number_of(hass, "sensor.ann_charged_this_month") == pytest.approx(
         booked["ann"] / 1000, abs=1e-4
     )
-    cost = hass.states.get("sensor.ann_energy_cost_this_month")
+    cost = hass.states.get("sensor.ann_cost_this_month")
     assert float(cost.state) == pytest.approx(booked["ann"] / 1000 * PRICE, abs=1e-4)
     assert cost.attributes["unit_of_measurement"] == hass.config.currency
     assert cost.attributes["state_class"] == "total"
-    assert number_of(hass, "sensor.ben_energy_charged_this_month") == 0.0
+    assert number_of(hass, "sensor.ben_charged_this_month") == 0.0
 
 
 async def test_start_session_names_a_resident(
@@ -304,7 +304,7 @@ async def test_station_counter_reset_mid_session(
     rows = await usage(site)
     assert all(row.import_wh >= 0 for row in rows)
     assert by_resident(rows)["ann"] >= 2.0
-    assert not math.isnan(number_of(hass, "sensor.ann_energy_charged_this_month"))
+    assert not math.isnan(number_of(hass, "sensor.ann_charged_this_month"))
 
 
 async def test_statement_json_and_csv(
@@ -376,7 +376,7 @@ async def test_assign_session_moves_its_energy(
     assert booked["ben"] > 0
     assert booked.get("ann", 0.0) == 0.0
     assert booked.get(None, 0.0) == 0.0
-    assert number_of(hass, "sensor.ben_energy_charged_this_month") == pytest.approx(
+    assert number_of(hass, "sensor.ben_charged_this_month") == pytest.approx(
         booked["ben"] / 1000, abs=1e-4
     )
     writer = site.runtime_data.book.writer
@@ -398,7 +398,7 @@ async def test_a_new_month_starts_from_zero(
     await charge_a_little(hass, site, wh=1.0)
     await switch(hass, SERVICE_TURN_OFF, Context(user_id=ann.id))
     await hass.async_block_till_done()
-    sensor = "sensor.ann_energy_charged_this_month"
+    sensor = "sensor.ann_charged_this_month"
     assert number_of(hass, sensor) > 0
     _, end = site.runtime_data.book.month
     for module in (session_book, month_totals):

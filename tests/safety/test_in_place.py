@@ -187,7 +187,7 @@ async def test_residents_come_and_go_in_place(hass: HomeAssistant, site: Site) -
         await hass.async_block_till_done()
         await wait_for(
             hass,
-            lambda: hass.states.get("sensor.cleo_energy_charged_this_month") is not None,
+            lambda: hass.states.get("sensor.cleo_charged_this_month") is not None,
             what="Cleo's sensors",
         )
         cleo = _subentry(site, "Cleo")

@@ -18,9 +18,9 @@ from tests.common import state_of, wait_for
 
 from .conftest import Site, applied_a
 
-SITE_LIMIT = "number.garage_site_current_limit"
+SITE_LIMIT = "number.garage_site_limit"
 DR_MODE = "select.garage_demand_response"
-DR_POWER = "number.garage_demand_response_power"
+DR_POWER = "number.garage_dr_power"
 CONTROL = "select.bay_a_control_mode"
 
 

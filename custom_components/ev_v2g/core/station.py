@@ -110,6 +110,8 @@ class Station:
     implausible_readings: int = 0
     """Reports dropped as physically impossible (a current, a power, an energy step)."""
     _car_seen: bool = field(default=False, repr=False)
+    last_end: EndReason | None = None
+    """Why the last session ended, while its car is still plugged in (None once it leaves)."""
     """A car was plugged during the session: unplugging it ends the session."""
 
     def __post_init__(self) -> None:
@@ -229,6 +231,7 @@ class Station:
             session.export_start_wh = self.energy_export.total_wh
         self.session = session
         self.resident = resident
+        self.last_end = None
         self._session_changed(session)
 
     def disable(self, reason: EndReason = EndReason.STOPPED) -> None:
@@ -242,6 +245,8 @@ class Station:
 
     def observe_current(self) -> None:
         """Apply the life-cycle consequences of the latest telemetry."""
+        if self.telemetry.plugged is False:
+            self.last_end = None
         if self.state is StationState.ENABLED and self._flowing():
             self._move(Transition.VEHICLE_CHARGING, StationState.CHARGING)
         if self.session is not None and self.telemetry.plugged:
@@ -280,6 +285,7 @@ class Station:
         self.session = None
         self.resident = None
         self._car_seen = False
+        self.last_end = None if reason is EndReason.UNPLUGGED else reason
         self._session_changed(session)
 
     def _session_changed(self, session: Session) -> None:

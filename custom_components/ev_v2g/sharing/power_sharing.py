@@ -73,7 +73,7 @@ class PowerSharing(DemandResponseRequests):
         self._running: asyncio.Task[None] | None = None
         self._dirty = False
         self.departed = DepartedStations()
-        self.delivery = SetpointDelivery(targets, self._is_manual)
+        self.delivery = SetpointDelivery(targets, self.is_manual)
         self.manual = ManualRequests()
 
     # --- life -----------------------------------------------------------------------------------
@@ -176,7 +176,8 @@ class PowerSharing(DemandResponseRequests):
         self.site_limit_a = min(self.site_limit_a, options.supply_limit_a)
         self._changed()
 
-    def _is_manual(self, key: str) -> bool:
+    def is_manual(self, key: str) -> bool:
+        """Whether the station is under manual control (the user's setpoint is kept)."""
         return self.control_modes.get(key) == CONTROL_MANUAL
 
     def set_control_mode(self, key: str, mode: str) -> None:
@@ -193,7 +194,7 @@ class PowerSharing(DemandResponseRequests):
         setpoints = {
             key: target.desired_setpoint_a
             for key, target in self.targets.items()
-            if self._is_manual(key) and target.desired_setpoint_a is not None
+            if self.is_manual(key) and target.desired_setpoint_a is not None
         }
         return {**setpoints, **self.manual.pending()}
 
@@ -240,7 +241,7 @@ class PowerSharing(DemandResponseRequests):
         A station whose cut went unacknowledged counts at what it may still apply.
         """
         target = self.targets[key]
-        manual = self._is_manual(key)
+        manual = self.is_manual(key)
         demand = station_demand(
             target, self.supply_phases.get(key, frozenset({0})), manual=manual, now=now
         )
@@ -286,7 +287,7 @@ class PowerSharing(DemandResponseRequests):
             and self.targets[key].desired_setpoint_a != setpoint
         ]
         manual, no_room = self.manual.sendable(
-            self._is_manual, self.delivery.in_force_a, fits(allocation.phase_load_a, self.limits())
+            self.is_manual, self.delivery.in_force_a, fits(allocation.phase_load_a, self.limits())
         )
         held = await self.delivery.deliver([*changes, *manual.items()], frozenset(manual))
         if held:
