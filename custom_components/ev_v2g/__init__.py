@@ -7,7 +7,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_DASHBOARD, DOMAIN
+from .dashboard.panel import async_show_dashboard
 from .devices import async_register_devices, async_remove_stale_devices
 from .entry_removal import async_remove_entry as async_remove_entry
 from .migration import async_migrate_entry as async_migrate_entry
@@ -39,7 +40,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> boo
     async_remove_stale_devices(hass, entry.entry_id, known | set(entry.subentries))
     entry.async_on_unload(entry.add_update_listener(_async_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _show_dashboard_or_not(hass, entry)
+    entry.async_on_unload(lambda: _show_dashboard_or_not(hass, entry, unloading=True))
     return True
+
+
+def _show_dashboard_or_not(
+    hass: HomeAssistant, entry: EvV2gConfigEntry, *, unloading: bool = False
+) -> None:
+    """Show the site's dashboard in the sidebar if its options say so, else take it away."""
+    runtime = entry.runtime_data
+    wanted = not unloading and entry.options.get(CONF_DASHBOARD, True)
+    if wanted and runtime.hide_dashboard is None:
+        runtime.hide_dashboard = async_show_dashboard(hass, entry)
+    elif not wanted and runtime.hide_dashboard is not None:
+        runtime.hide_dashboard()
+        runtime.hide_dashboard = None
+    elif runtime.refresh_dashboard is not None:
+        runtime.refresh_dashboard()
 
 
 async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
@@ -53,6 +71,7 @@ async def _async_update(hass: HomeAssistant, entry: EvV2gConfigEntry) -> None:
     runtime.book.price.set_options(entry.options)
     runtime.book.price_changed()
     await async_apply_changes(hass, entry)
+    _show_dashboard_or_not(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvV2gConfigEntry) -> bool:

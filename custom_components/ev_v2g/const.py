@@ -16,6 +16,7 @@ CONF_OWNER: Final = "owner"
 
 # Site options: how the supply is shared.
 CONF_POLICY: Final = "policy"
+CONF_DASHBOARD: Final = "dashboard"
 CONF_MAX_ACTIVE: Final = "max_active"
 CONF_ROTATION_PERIOD: Final = "rotation_period_min"
 CONF_LOAD_SENSOR: Final = "load_sensor"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from functools import partial
 import math
 from typing import Any
 
@@ -154,20 +155,47 @@ def add_station_entities[DescriptionT: EntityDescription](
 ) -> None:
     """Add one entity per description to every station, each under its station's subentry.
 
+    A description with an `exists_fn` is added to a station only once it holds for it (the
+    energy a station gives back, once it says it can discharge).
+
     Stations added to the running site later get theirs as they come.
     """
     hub = entry.runtime_data.hub
     descriptions = tuple(descriptions)
 
     def add(key: str) -> None:
-        async_add_entities(
-            (entity_class(hub, entry.entry_id, key, description) for description in descriptions),
-            config_subentry_id=hub.setups[key].subentry,
-        )
+        station = hub.station(key)
+        subentry = hub.setups[key].subentry
+
+        def add_now(chosen: Iterable[DescriptionT]) -> None:
+            async_add_entities(
+                (entity_class(hub, entry.entry_id, key, description) for description in chosen),
+                config_subentry_id=subentry,
+            )
+
+        now = []
+        for description in descriptions:
+            exists: Callable[[Station], bool] | None = getattr(description, "exists_fn", None)
+            if exists is None or exists(station):
+                now.append(description)
+            else:
+                _add_when(station, exists, partial(add_now, (description,)))
+        add_now(now)
 
     for key in hub.setups:
         add(key)
     entry.async_on_unload(hub.add_station_listener(add, lambda _: None))
+
+
+def _add_when(station: Station, exists: Callable[[Station], bool], add: Callable[[], None]) -> None:
+    """Add the entity once its station first holds `exists`."""
+
+    def check() -> None:
+        if exists(station):
+            unsubscribe()
+            add()
+
+    unsubscribe = station.add_listener(check)
 
 
 def signal_residents_added(entry_id: str) -> str:

@@ -8,6 +8,7 @@ full-car watch, the building-load follower). `EvV2gRuntime.async_close` undoes i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,10 @@ class EvV2gRuntime:
     reloading: bool = False
     """Set when a change to the structure scheduled a reload (the central system waits)."""
     closed: bool = False
+    refresh_dashboard: Callable[[], None] | None = None
+    """Tells open browsers to load the site's dashboard again (None: no dashboard shown)."""
+    hide_dashboard: Callable[[], None] | None = None
+    """Takes the site's dashboard out of the sidebar (None: none shown)."""
 
     async def async_close(self, hass: HomeAssistant) -> None:
         """Stop the stations, take their last readings and write them (once).

@@ -50,6 +50,8 @@ class StationSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[Station], float | str | None]
     attributes_fn: Callable[[Station], dict[str, Any]] | None = None
+    exists_fn: Callable[[Station], bool] | None = None
+    """Added to a station once this holds for it; None: to every station."""
 
 
 SENSORS: tuple[StationSensorDescription, ...] = (
@@ -99,6 +101,7 @@ SENSORS: tuple[StationSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda station: _kwh(station.energy_export.total_wh),
+        exists_fn=lambda station: station.capabilities.can_discharge,
     ),
     StationSensorDescription(
         key="session_energy",

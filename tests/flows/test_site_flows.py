@@ -134,7 +134,8 @@ async def test_options_are_stored(
     """Every option is stored with its type; a load sensor is optional."""
     hass.states.async_set(LOAD, "1200", {"device_class": "power", "unit_of_measurement": "W"})
     form = options_form(policy="priority", max_active=3.0, rotation_period_min=45.0)
-    form |= {"load_kind": kind, "safe_limit_a": 16} | ({"load_sensor": sensor} if sensor else {})
+    form |= {"load_kind": kind, "safe_limit_a": 16, "dashboard": sensor is None}
+    form |= {"load_sensor": sensor} if sensor else {}
     result = await _options(hass, site, form)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert site.options == {
@@ -144,6 +145,7 @@ async def test_options_are_stored(
         "load_sensor": sensor,
         "load_kind": kind,
         "safe_limit_a": 16.0,
+        "dashboard": sensor is None,
     }
     types = [type(site.options[key]) for key in ("max_active", "rotation_period_min")]
     assert [*types, type(site.options["safe_limit_a"])] == [int, int, float]

@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -21,6 +22,7 @@ from ..const import (
     CONF_ALLOWED_TAGS,
     CONF_COST_SPLIT,
     CONF_CREDIT_RATE,
+    CONF_DASHBOARD,
     CONF_FULL_MINUTES,
     CONF_FULL_POWER,
     CONF_LEDGER_URL,
@@ -73,6 +75,7 @@ SHARING_SCHEMA = vol.Schema(
             )
         ),
         vol.Required(CONF_SAFE_LIMIT, default=0): amperes(0, 2000),
+        vol.Required(CONF_DASHBOARD, default=True): BooleanSelector(),
     }
 )
 
@@ -166,6 +169,7 @@ class SiteOptionsFlow(OptionsFlow):
                         CONF_LOAD_SENSOR: user_input.get(CONF_LOAD_SENSOR),
                         CONF_LOAD_KIND: user_input[CONF_LOAD_KIND],
                         CONF_SAFE_LIMIT: float(user_input[CONF_SAFE_LIMIT]),
+                        CONF_DASHBOARD: bool(user_input[CONF_DASHBOARD]),
                     }
                 )
         return self._form("sharing", SHARING_SCHEMA, user_input, errors)

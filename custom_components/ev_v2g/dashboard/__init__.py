@@ -1,0 +1,1 @@
+"""The dashboard the integration builds for each site."""
