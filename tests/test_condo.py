@@ -154,6 +154,25 @@ async def test_condo_queue_discharge_and_back(
     assert asked is not None
     assert (asked.attributes["mode"], asked.attributes["source"]) == ("discharge", "pv_drop")
 
+    # Ben withdraws his consent on his device: his car stops giving back, the site runs on.
+    runtime = condo.runtime_data
+    await hass.services.async_call(
+        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: "switch.ben_v2g_consent"}, blocking=True
+    )
+    await wait_for(hass, lambda: servers[1].station.current_a >= 0, what="Bay B stops giving")
+    assert condo.runtime_data is runtime
+    assert condo.subentries["ben"].data["v2g_opt_in"] is False
+    assert state_of(hass, "switch.ben_v2g_consent") == "off"
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {ATTR_ENTITY_ID: "number.ann_v2g_reserve", "value": 90},
+        blocking=True,
+    )
+    # Ann's car is at 80 %: below the reserve she now keeps, it gives nothing back.
+    await wait_for(hass, lambda: servers[0].station.current_a >= 0, what="Bay A keeps 90 %")
+    assert number_of(hass, "number.ann_v2g_reserve") == 90
+
     await hass.services.async_call(
         DOMAIN, "clear_demand_response", {"config_entry_id": condo.entry_id}, blocking=True
     )

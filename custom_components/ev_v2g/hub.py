@@ -55,6 +55,7 @@ class SiteHub:
         self.entities: dict[str, set[Any]] = {}
         """The Home Assistant entities of each station, removed before it is unlinked."""
         self._station_listeners: list[tuple[Callable[[str], None], Callable[[str], None]]] = []
+        self._resident_listeners: list[Callable[[], None]] = []
 
     @property
     def stations(self) -> dict[str, Station]:
@@ -127,6 +128,11 @@ class SiteHub:
             return self._held(key)
         return 0.0, 0.0
 
+    def add_resident_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Hear of residents changed in place (their consent, reserve, tags)."""
+        self._resident_listeners.append(listener)
+        return lambda: self._resident_listeners.remove(listener)
+
     def add_station_listener(
         self, added: Callable[[str], None], removed: Callable[[str], None]
     ) -> Callable[[], None]:
@@ -183,6 +189,8 @@ class SiteHub:
             if station.resident is not None:
                 station.resident = self.residents.get(station.resident.key, station.resident)
             station.notify()
+        for listener in list(self._resident_listeners):
+            listener()
         self.sharing.trigger()
 
     def station(self, key: str) -> Station:

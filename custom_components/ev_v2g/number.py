@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import EvV2gSiteEntity, EvV2gStationEntity, add_station_entities
 from .error_translation import station_command
+from .resident_controls import RESERVE, ReserveNumber, add_resident_entities
 from .runtime import EvV2gConfigEntry
 from .sharing.power_sharing import PowerSharing
 
@@ -76,11 +77,14 @@ async def async_setup_entry(
     entry: EvV2gConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the site's numbers and the current-limit number of every station."""
+    """Add the site's numbers, every station's current limit and every resident's reserve."""
     async_add_entities(
         SiteNumber(entry.runtime_data.hub, entry, description) for description in SITE_NUMBERS
     )
     add_station_entities(entry, async_add_entities, CurrentLimitNumber, (CURRENT_LIMIT,))
+    add_resident_entities(
+        hass, entry, async_add_entities, lambda e, key: [ReserveNumber(e, key, RESERVE)]
+    )
 
 
 class CurrentLimitNumber(EvV2gStationEntity, NumberEntity):

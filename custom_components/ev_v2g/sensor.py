@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,14 +20,14 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfPower,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .activity_sensor import ActivitySensor
 from .core.billing import UNASSIGNED
 from .core.station import Station
-from .entity import EvV2gStationEntity, add_station_entities, signal_residents_added
+from .entity import EvV2gStationEntity, add_station_entities
+from .resident_controls import TAGS, TagsSensor, add_resident_entities
 from .resident_sensor import RESIDENT_SENSORS, ResidentSensor
 from .runtime import EvV2gConfigEntry
 from .site_sensor import SITE_SENSORS, SiteSensor
@@ -172,20 +172,14 @@ async def async_setup_entry(
     activity = SensorEntityDescription(key="state", translation_key="state")
     add_station_entities(entry, async_add_entities, ActivitySensor, (activity,))
 
-    @callback
-    def add_residents(keys: Iterable[str]) -> None:
-        for key in keys:
-            async_add_entities(
-                (
-                    ResidentSensor(hub, entry.entry_id, key, description)
-                    for description in RESIDENT_SENSORS
-                ),
-                config_subentry_id=key,
-            )
-
-    add_residents(hub.residents)
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, signal_residents_added(entry.entry_id), add_residents)
+    add_resident_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda e, key: [
+            *(ResidentSensor(hub, e.entry_id, key, d) for d in RESIDENT_SENSORS),
+            TagsSensor(e, key, TAGS),
+        ],
     )
 
 

@@ -1,4 +1,4 @@
-"""Station switch `charging`: authorizes a session and closes the station's relay."""
+"""Switches: a station's `charging` (authorizes a session, closes its relay); a resident's V2G consent."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .bookkeeping.authorization import authorize
 from .core.station import StationState
 from .entity import EvV2gStationEntity, add_station_entities
 from .error_translation import station_command
+from .resident_controls import V2G_CONSENT, V2gConsentSwitch, add_resident_entities
 from .runtime import EvV2gConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -24,8 +25,11 @@ async def async_setup_entry(
     entry: EvV2gConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the charging switch of every station."""
+    """Add the charging switch of every station and the V2G consent of every resident."""
     add_station_entities(entry, async_add_entities, ChargingSwitch, (CHARGING,))
+    add_resident_entities(
+        hass, entry, async_add_entities, lambda e, key: [V2gConsentSwitch(e, key, V2G_CONSENT)]
+    )
 
 
 class ChargingSwitch(EvV2gStationEntity, SwitchEntity):

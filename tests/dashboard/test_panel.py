@@ -73,7 +73,10 @@ def _tiled_keys(hass: HomeAssistant, entry: MockConfigEntry, config: dict[str, A
     return {
         e.entity_id
         for e in er.async_entries_for_config_entry(registry, entry.entry_id)
-        if e.disabled_by is None and e.domain in SHOWN and e.entity_id not in tiles
+        if e.disabled_by is None
+        and e.entity_category is None
+        and e.domain in SHOWN
+        and e.entity_id not in tiles
     }
 
 

@@ -35,7 +35,14 @@ STATION_TILES = (
     "session_energy",
     "state_of_charge",
 )
-RESIDENT_TILES = ("month_energy_imported", "month_cost", "month_energy_exported", "month_credit")
+RESIDENT_TILES = (
+    "month_energy_imported",
+    "month_cost",
+    "month_energy_exported",
+    "month_credit",
+    "v2g_consent",
+    "reserve",
+)
 FULL_WIDTH = {"grid_options": {"columns": "full"}}
 
 

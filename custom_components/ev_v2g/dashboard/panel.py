@@ -71,7 +71,9 @@ def site_cards(hass: HomeAssistant, entry: EvV2gConfigEntry, headings: dict[str,
         for unique_id, registered in by_unique_id.items():
             if unique_id.startswith(f"{prefix}_"):
                 key = unique_id.removeprefix(f"{prefix}_")
-                name = registered.name or registered.original_name or key
+                # The user's own name, else the tile's short label, else the entity's name.
+                short = headings.get(f"tile_{key}")
+                name = registered.name or short or registered.original_name or key
                 found[key] = (registered.entity_id, name)
         return found
 
