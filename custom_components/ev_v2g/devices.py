@@ -20,7 +20,7 @@ from .const import DOMAIN
 from .core.resident import Resident
 from .site_config import StationSetup
 
-MANUFACTURER = "ev_v2g"
+MANUFACTURER = "EV V2G"
 
 
 def station_identifier(setup: StationSetup) -> str:
@@ -34,7 +34,8 @@ def _station_fields(setup: StationSetup) -> dict[str, Any]:
     """What a station's device shows: a CoAP station, an OCPP charge point or a connector."""
     name = setup.station.name
     if setup.charge_point_id is None:
-        return {"name": name, "manufacturer": MANUFACTURER, "model": "CoAP charging station"}
+        # Built by anyone to the contract: no maker to name (None clears the one kept before).
+        return {"name": name, "manufacturer": None, "model": "CoAP charging station"}
     if setup.connectors == 1:
         return {
             "name": name,
@@ -111,7 +112,7 @@ def async_register_devices(
             key,
             entry.entry_id,
             name=resident.name,
-            manufacturer=MANUFACTURER,
+            manufacturer=None,
             model="Resident",
             entry_type=DeviceEntryType.SERVICE,
         )

@@ -41,7 +41,10 @@ def resident_schema(defaults: dict[str, Any], users: list[SelectOptionDict]) -> 
             vol.Required(
                 CONF_USER, default=_listed(defaults.get(CONF_USER), users)
             ): SelectSelector(
-                SelectSelectorConfig(options=[SelectOptionDict(value=NO_USER, label="-"), *users])
+                SelectSelectorConfig(
+                    options=[SelectOptionDict(value=NO_USER, label="-"), *users],
+                    translation_key="linked_user",
+                )
             ),
             vol.Required(
                 CONF_V2G_OPT_IN, default=defaults.get(CONF_V2G_OPT_IN, False)

@@ -53,7 +53,10 @@ def electrical_fields(
         if not any(resident["value"] == owner for resident in residents):
             owner = NO_OWNER  # never set, or the resident was removed since
         fields[vol.Required(CONF_OWNER, default=owner)] = SelectSelector(
-            SelectSelectorConfig(options=[SelectOptionDict(value=NO_OWNER, label="-"), *residents])
+            SelectSelectorConfig(
+                options=[SelectOptionDict(value=NO_OWNER, label="-"), *residents],
+                translation_key="owner",
+            )
         )
     return fields
 

@@ -12,9 +12,9 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from ..const import DOMAIN
 from ..dashboard.panel import async_site_config
 from .demand_response import ATTR_CONFIG_ENTRY_ID, site_entry
+from .validation import register
 
 SERVICE_GET_DASHBOARD = "get_dashboard"
 GET_DASHBOARD_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
@@ -28,10 +28,6 @@ def async_setup_dashboard_services(hass: HomeAssistant) -> None:
         entry = site_entry(hass, call)
         return await async_site_config(hass, entry)
 
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_DASHBOARD,
-        get_dashboard,
-        schema=GET_DASHBOARD_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
+    register(
+        hass, SERVICE_GET_DASHBOARD, get_dashboard, GET_DASHBOARD_SCHEMA, SupportsResponse.ONLY
     )

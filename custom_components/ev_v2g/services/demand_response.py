@@ -13,6 +13,7 @@ import voluptuous as vol
 from ..const import DOMAIN
 from ..core.allocation import DemandResponseMode
 from ..runtime import EvV2gConfigEntry
+from .validation import register
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_MODE = "mode"
@@ -89,15 +90,7 @@ def async_setup_demand_response_services(hass: HomeAssistant) -> None:
     async def clear_demand_response(call: ServiceCall) -> None:
         site_entry(hass, call).runtime_data.hub.sharing.clear_demand_response(_source(call))
 
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SET_DEMAND_RESPONSE,
-        set_demand_response,
-        schema=SET_DEMAND_RESPONSE_SCHEMA,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_CLEAR_DEMAND_RESPONSE,
-        clear_demand_response,
-        schema=CLEAR_DEMAND_RESPONSE_SCHEMA,
+    register(hass, SERVICE_SET_DEMAND_RESPONSE, set_demand_response, SET_DEMAND_RESPONSE_SCHEMA)
+    register(
+        hass, SERVICE_CLEAR_DEMAND_RESPONSE, clear_demand_response, CLEAR_DEMAND_RESPONSE_SCHEMA
     )

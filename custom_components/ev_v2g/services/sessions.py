@@ -18,6 +18,7 @@ from ..error_translation import station_errors
 from ..hub import SiteHub
 from ..runtime import EvV2gConfigEntry
 from .demand_response import ATTR_CONFIG_ENTRY_ID, site_entry
+from .validation import register
 
 ATTR_STATION = "station"
 ATTR_RESIDENT = "resident"
@@ -128,4 +129,4 @@ def async_setup_session_services(hass: HomeAssistant) -> None:
         ("stop_session", stop_session, STOP_SESSION_SCHEMA),
         ("assign_session", assign_session, ASSIGN_SESSION_SCHEMA),
     ):
-        hass.services.async_register(DOMAIN, name, handler, schema=schema)
+        register(hass, name, handler, schema)

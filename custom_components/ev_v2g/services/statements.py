@@ -30,6 +30,7 @@ from ..core.statement_csv import CSV_ENCODING, sessions_csv, statement_csv
 from ..runtime import EvV2gConfigEntry
 from .demand_response import ATTR_CONFIG_ENTRY_ID, site_entry
 from .sessions import ledger_unavailable
+from .validation import register
 
 ATTR_PERIOD = "period"
 ATTR_FORMAT = "format"
@@ -123,20 +124,8 @@ def async_setup_statement_services(hass: HomeAssistant) -> None:
             raise ledger_unavailable(hub, err) from err
         return await _respond(hass, entry, call, statement)
 
-    hass.services.async_register(
-        DOMAIN,
-        "get_statement",
-        get_statement,
-        schema=GET_STATEMENT_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        "close_period",
-        close_period,
-        schema=CLOSE_PERIOD_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    register(hass, "get_statement", get_statement, GET_STATEMENT_SCHEMA, SupportsResponse.OPTIONAL)
+    register(hass, "close_period", close_period, CLOSE_PERIOD_SCHEMA, SupportsResponse.OPTIONAL)
 
 
 def _refused(key: str, call: ServiceCall) -> ServiceValidationError:
