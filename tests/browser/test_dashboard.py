@@ -1,10 +1,13 @@
-"""The demo as a person sees it: the EV charging dashboard in Debian's chromium.
+"""The demo as a person sees it: the site's own dashboard in Debian's chromium.
 
 scripts/develop runs for real (Home Assistant, four simulated CoAP stations over UDP, two
 simulated OCPP charge points over WebSocket, the simulated PV and the PV-drop blueprint
-automation). The test logs in, checks the station and charge point cards show live values, puts
-the cloud over the PV, watches the site discharge the V2G car, and finds the four blueprints in
-Settings -> Blueprints. Screenshots are kept in artifacts/browser.
+automation). The test logs in to the dashboard the integration built for "Demo garage", checks
+the station and charge point cards show live values and truthful states, that the power graph
+has data, puts the cloud over the PV and watches the site discharge the V2G cars while the
+others pause, adds a station in the UI and finds it on the dashboard without a restart while
+the other stations never went unavailable, and finds the four blueprints in Settings ->
+Blueprints. Screenshots (desktop and phone width) are kept in artifacts/browser.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 import re
+import subprocess
+import sys
 import time
 from typing import TYPE_CHECKING
+
+from hardware.station_sim.ports import free_udp_port
 
 from .demo import ROOT, Demo
 
@@ -82,24 +89,81 @@ def blueprint_names() -> list[str]:
     return names
 
 
+SITE_DASHBOARD = "ev-charging-demo-garage/charging"
+"""The dashboard the integration built for the demo site "Demo garage"."""
+PHONE = {"width": 390, "height": 844}
+EXTRA_PORT = free_udp_port()
+"""The UDP port of the station the test adds in the UI (a simulator of its own)."""
+
+
 def log_in(page: Page, url: str) -> None:
-    """Open the dashboard; Home Assistant asks for the login first."""
-    page.goto(f"{url}/ev-charging/charging")
+    """Open the site's dashboard; Home Assistant asks for the login first."""
+    page.goto(f"{url}/{SITE_DASHBOARD}")
     page.get_by_role("textbox", name="Username").fill(USERNAME)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    tile(page, "Station 1 power").wait_for(timeout=60_000)
+    tile(page, "Power", "Station 1").wait_for(timeout=60_000)
 
 
-def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
+def shows(page: Page, name: str, heading: str, text: str) -> bool:
+    """Whether the tile's state begins with `text` ("Paused" in "Paused · Demand response")."""
+    return tile_state(page, name, heading).startswith(text)
+
+
+def graph_has_data(page: Page, title: str) -> bool:
+    """Whether the history graph titled `title` draws a chart (not "No state history found")."""
+    card = page.locator("hui-history-graph-card").filter(has_text=title)
+    return card.locator("ha-chart-base").count() > 0 and "No state history" not in (
+        card.inner_text()
+    )
+
+
+def went_unavailable(page: Page, since: str, entity_ids: list[str]) -> list[str]:
+    """The entities Home Assistant recorded as unavailable since `since` (its history API)."""
+    found: list[str] = page.evaluate(
+        """async ([since, ids]) => {
+            const hass = document.querySelector("home-assistant").hass;
+            const path = `history/period/${since}?filter_entity_id=${ids.join(",")}`
+                + "&minimal_response&no_attributes";
+            const history = await hass.callApi("GET", path);
+            return history.flat().filter((s) => s.state === "unavailable")
+                .map((s) => s.entity_id ?? "?");
+        }""",
+        [since, entity_ids],
+    )
+    return found
+
+
+def add_station(page: Page, url: str, name: str, port: int) -> None:
+    """Settings -> EV V2G -> Add charging station -> CoAP station, as a person would."""
+    page.goto(f"{url}/config/integrations/integration/ev_v2g")
+    page.get_by_role("button", name="Add charging station").click()
+    page.get_by_text("CoAP station", exact=True).click()
+    page.get_by_role("textbox", name="Name").fill(name)
+    page.get_by_role("textbox", name="Host").fill("127.0.0.1")
+    page.get_by_role("spinbutton", name="Port").fill(str(port))
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Finish").click(timeout=30_000)
+
+
+def test_the_site_dashboard_tells_the_truth_and_follows_the_site(
     demo: Demo, browser: Browser, artifacts: Path
 ) -> None:
-    """Live station cards; cloud on → DR mode Discharge and station 1's power turns negative.
+    """Live, truthful cards; a cloud discharges Station 1 and pauses the others; a new station.
 
     The OCPP charge points are online: at A (1.6J) a car arrived and Flat 3C's card was swiped,
-    so it charges for Flat 3C; at B (2.0.1) a car waits for its charging switch.
+    so it charges for Flat 3C; at B (2.0.1) a car waits for someone to start it.
     """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    extra = subprocess.Popen(  # noqa: S603 - our own simulator, fixed arguments
+        [
+            *(sys.executable, "-m", "hardware.station_sim", "--count", "1"),
+            *("--base-port", str(EXTRA_PORT), "--max-age", "2", "--status-every", "3600"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         log_in(page, demo.url)
 
@@ -108,60 +172,88 @@ def test_dashboard_shows_live_stations_and_a_cloud_makes_the_cars_discharge(
             wait_for(
                 page,
                 f"station {station} drawing power",
-                lambda s=station: (watts(tile_state(page, f"Station {s} power")) or 0) > 500,
+                lambda s=station: (watts(tile_state(page, "Power", f"Station {s}")) or 0) > 500,
             )
-        assert tile_state(page, "Plugged", "Station 1") == "Plugged in"
-        assert tile_state(page, "Plugged", "Station 4") == "Unplugged"
+        assert tile_state(page, "Plugged in", "Station 1") == "Plugged in"
         assert tile_state(page, "State", "Station 1") == "Charging"
         assert tile_state(page, "Resident", "Station 1") == "Flat 1A"
+        assert (watts(tile_state(page, "Setpoint", "Station 1")) or 0) >= 6
+        assert tile_state(page, "State", "Station 4") == "Idle"
         wait_for(
             page,
             "charge point A drawing power",
-            lambda: (watts(tile_state(page, "Charge point A power")) or 0) > 500,
+            lambda: (watts(tile_state(page, "Power", "Charge point A")) or 0) > 500,
         )
         assert tile_state(page, "State", "Charge point A") == "Charging"
-        assert tile_state(page, "Plugged", "Charge point A") == "Plugged in"
         assert tile_state(page, "Resident", "Charge point A") == "Flat 3C"
-        assert tile_state(page, "Charging", "Charge point A") == "On"
         wait_for(
             page,
-            "charge point B's car plugged in",
-            lambda: tile_state(page, "Plugged", "Charge point B") == "Plugged in",
+            "charge point B's car plugged in, not started",
+            lambda: tile_state(page, "State", "Charge point B") == "Car plugged in",
         )
-        assert watts(tile_state(page, "Charge point B power")) == 0
         assert tile_state(page, "Charging", "Charge point B") == "Off"
         # Every card found its entity: a missing one shows a warning card instead.
         assert page.locator("hui-warning").count() == 0
         assert tile_state(page, "DR mode") == "Normal"
-        assert (watts(tile_state(page, "PV power")) or 0) > 5000
+        wait_for(page, "the site power graph drawn", lambda: graph_has_data(page, "Site power"))
         page.screenshot(path=artifacts / "1-charging.png", full_page=True)
 
         # A cloud over the PV: the blueprint automation asks the site to discharge.
+        page.goto(f"{demo.url}/demo-sky/sky")
         tile(page, "Cloud over the PV").click()
         wait_for(page, "the cloud on", lambda: tile_state(page, "Cloud over the PV") == "On")
         wait_for(
             page, "PV power below 1 kW", lambda: (watts(tile_state(page, "PV power")) or 0) < 1000
         )
+        page.goto(f"{demo.url}/{SITE_DASHBOARD}")
         wait_for(
-            page,
-            "demand response in Discharge",
-            lambda: tile_state(page, "DR mode") == "Discharge",
+            page, "demand response in Discharge", lambda: tile_state(page, "DR mode") == "Discharge"
         )
-        wait_for(page, "DR active", lambda: tile_state(page, "DR active") == "On")
         wait_for(
             page,
             "station 1 giving power back",
-            lambda: (watts(tile_state(page, "Station 1 power")) or 0) < -500,
+            lambda: (watts(tile_state(page, "Power", "Station 1")) or 0) < -500,
+        )
+        wait_for(
+            page, "station 1 discharging", lambda: shows(page, "State", "Station 1", "Discharging")
+        )
+        # Flat 3C did not consent: Station 3's V2G car pauses for the request, and says why.
+        wait_for(page, "station 3 paused", lambda: shows(page, "State", "Station 3", "Paused"))
+        assert "Demand response" in tile_state(page, "State", "Station 3")
+        assert (watts(tile_state(page, "DR asked")) or 0) > 0
+        wait_for(
+            page, "power delivered", lambda: (watts(tile_state(page, "DR delivered")) or 0) > 0
         )
         page.screenshot(path=artifacts / "2-discharging.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=artifacts / "3-phone.png", full_page=True)
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+        # A station added in the UI: on the dashboard at once, the others never unavailable.
+        since = page.evaluate("new Date().toISOString()")
+        add_station(page, demo.url, "Station 5", EXTRA_PORT)
+        page.goto(f"{demo.url}/{SITE_DASHBOARD}")
+        section(page, "Station 5").wait_for(timeout=30_000)
+        wait_for(
+            page,
+            "station 5 in contact",
+            lambda: tile_state(page, "State", "Station 5") != "Connecting",
+        )
+        others = [f"sensor.station_{n}_power" for n in range(1, 5)]
+        others += ["sensor.charge_point_a_power", "sensor.charge_point_b_power"]
+        assert went_unavailable(page, since, others) == []
+        page.screenshot(path=artifacts / "4-station-added.png", full_page=True)
 
         # The four blueprints the demo ships are listed in Settings -> Blueprints.
         page.goto(f"{demo.url}/config/blueprint/dashboard")
         for name in blueprint_names():
             page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
-        page.screenshot(path=artifacts / "3-blueprints.png", full_page=True)
+        page.screenshot(path=artifacts / "5-blueprints.png", full_page=True)
     except BaseException:
         page.screenshot(path=artifacts / "failure.png", full_page=True)
         raise
     finally:
         page.close()
+        extra.terminate()
+        extra.wait(timeout=10)

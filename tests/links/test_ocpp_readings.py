@@ -11,7 +11,11 @@ from hypothesis import given, strategies as st
 from custom_components.ev_v2g.core.capabilities import Capabilities
 from custom_components.ev_v2g.core.station import Telemetry
 from custom_components.ev_v2g.links.ocpp_readings import apply_readings
-from custom_components.ev_v2g.transport.ocpp.model import ConnectorState, Transaction
+from custom_components.ev_v2g.transport.ocpp.model import (
+    ConnectorState,
+    ConnectorStatus,
+    Transaction,
+)
 
 ANY = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
 MOST_A = 32 * 1.25
@@ -36,3 +40,24 @@ def test_telemetry_stays_possible(
         assert telemetry.power_w is None or abs(telemetry.power_w) <= MOST_W
         assert telemetry.voltage_v is None or 0 <= telemetry.voltage_v <= 1000
         assert telemetry.soc is None or 0 <= telemetry.soc <= 100
+
+
+def test_a_suspended_connector_draws_nothing_until_it_charges_again() -> None:
+    """SuspendedEVSE after a cut to 0 A: no power shown from the sample before the cut."""
+    telemetry = Telemetry()
+    connector = ConnectorState(
+        connector=1,
+        status=ConnectorStatus.CHARGING,
+        transaction=Transaction(id="1", id_tag=None, started_at=0.0, meter_start_wh=0.0),
+        current_a=6.5,
+        power_w=1495.0,
+    )
+    apply_readings(telemetry, connector, Capabilities())
+    assert (telemetry.current_a, telemetry.power_w) == (6.5, 1495.0)
+    for status in (ConnectorStatus.SUSPENDED_EVSE, ConnectorStatus.SUSPENDED_EV):
+        connector.status = status
+        apply_readings(telemetry, connector, Capabilities())
+        assert (telemetry.current_a, telemetry.power_w) == (0.0, 0.0)
+    connector.status = ConnectorStatus.CHARGING
+    apply_readings(telemetry, connector, Capabilities())
+    assert (telemetry.current_a, telemetry.power_w) == (6.5, 1495.0)

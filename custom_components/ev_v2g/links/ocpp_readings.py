@@ -6,10 +6,12 @@ import math
 
 from ..core.capabilities import Capabilities
 from ..core.station import Telemetry
-from ..transport.ocpp.model import ConnectorState
+from ..transport.ocpp.model import ConnectorState, ConnectorStatus
 
 MAX_VOLTAGE_V = 1000.0
 """Beyond any mains or charger voltage a connector may report."""
+SUSPENDED = frozenset({ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE})
+"""Statuses in which no energy flows (OCPP: the charger offers none, or the car takes none)."""
 
 
 def apply_readings(
@@ -19,7 +21,8 @@ def apply_readings(
 
     The connector keeps the last reading of each quantity; one the charger never measures
     stays unknown, so that a meter reporting energy alone is judged by its register. Outside a
-    transaction nothing flows, whatever the last sample said. A value no station of these
+    transaction, or suspended, nothing flows, whatever the last sample said (a charger may
+    send its next meter values a minute later). A value no station of these
     capabilities can report (a current or a power beyond its limits, a voltage or a SoC out of
     range) is dropped: the last plausible one stays.
     """
@@ -36,7 +39,8 @@ def apply_readings(
     if soc is not None and math.isfinite(soc) and 0 <= soc <= 100:
         telemetry.soc = round(soc)
     telemetry.switch_on = connector.transaction is not None
-    if connector.transaction is None and connector.status is not None:
+    suspended = connector.status in SUSPENDED
+    if suspended or (connector.transaction is None and connector.status is not None):
         telemetry.current_a = telemetry.power_w = 0.0
     return before != _snapshot(telemetry)
 
