@@ -118,6 +118,12 @@ def graph_has_data(page: Page, title: str) -> bool:
     )
 
 
+def chart_drawn(page: Page, title: str) -> bool:
+    """Whether the statistics graph titled `title` draws a chart (not "No statistics found")."""
+    card = page.locator("hui-statistics-graph-card").filter(has_text=title)
+    return card.locator("ha-chart-base").count() > 0 and "No statistics" not in card.inner_text()
+
+
 def went_unavailable(page: Page, since: str, entity_ids: list[str]) -> list[str]:
     """The entities Home Assistant recorded as unavailable since `since` (its history API)."""
     found: list[str] = page.evaluate(
@@ -196,6 +202,8 @@ def test_the_site_dashboard_tells_the_truth_and_follows_the_site(
         assert page.locator("hui-warning").count() == 0
         assert tile_state(page, "DR mode") == "Normal"
         wait_for(page, "the site power graph drawn", lambda: graph_has_data(page, "Site power"))
+        # The residents' past months (scripts/demo_history.py) as bars, from their sensors.
+        wait_for(page, "the energy per month drawn", lambda: chart_drawn(page, "Energy per month"))
         page.screenshot(path=artifacts / "1-charging.png", full_page=True)
 
         # A cloud over the PV: the blueprint automation asks the site to discharge.
