@@ -99,6 +99,8 @@ def _tiles(device: DeviceCards, keys: Sequence[str]) -> list[dict[str, Any]]:
         card: dict[str, Any] = {"type": "tile", "entity": entity_id, "name": name}
         if key == "state":
             card |= {"state_content": ["state", "queue_place", "reason"], **FULL_WIDTH}
+        elif key == "demand_response_asked":
+            card["state_content"] = ["state", "ends", "source"]
         elif key == "charging":
             card["tap_action"] = {"action": "toggle"}
         cards.append(card)
