@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from homeassistant.auth.models import User
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_ON
@@ -10,9 +13,14 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_v2g.core.station import StationState
 from hardware.station_sim import StationServer, Vehicle
 
 from .common import set_manual, state_of, wait_for
+
+TRANSLATIONS = (
+    Path(__file__).parents[1] / "custom_components" / "ev_v2g" / "translations" / "en.json"
+)
 
 SWITCH = "switch.bay_1_charging"
 LIMIT = "number.bay_1_current_limit"
@@ -48,7 +56,7 @@ async def test_enable_twice_is_an_illegal_transition(
     await _switch(hass, SERVICE_TURN_ON)
     with pytest.raises(ServiceValidationError) as raised:
         await _switch(hass, SERVICE_TURN_ON)
-    assert raised.value.translation_key == "illegal_transition"
+    assert raised.value.translation_key == "illegal_while_enabled"
     assert raised.value.translation_placeholders == {
         "station": "Bay 1",
         "state": "enabled",
@@ -139,3 +147,12 @@ async def test_relay_opened_at_the_station_ends_the_session(
     await wait_for(
         hass, lambda: state_of(hass, STATE) in ("idle", "plugged_in"), what="session end"
     )
+
+
+def test_every_state_a_step_can_be_refused_in_has_its_words() -> None:
+    """Each life-cycle state has its own message, in words, without the raw state."""
+    messages = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["exceptions"]
+    for state in StationState:
+        message = messages[f"illegal_while_{state.value}"]["message"]
+        assert "{station}" in message
+        assert "{state}" not in message

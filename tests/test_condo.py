@@ -146,6 +146,7 @@ async def test_condo_queue_discharge_and_back(
     paused = hass.states.get("sensor.bay_c_state")
     assert paused is not None
     assert (paused.state, paused.attributes["reason"]) == ("paused", "demand_response")
+    assert number_of(hass, "sensor.condo_queued_sessions") == 0  # paused for DR, not queued
     assert servers[2].station.current_a == 0
     assert number_of(hass, "sensor.condo_dr_asked") == 7.0
     given_back_kw = -sum(s.station.current_a for s in servers) * 230.0 / 1000

@@ -49,7 +49,7 @@ async def station_errors(station: Station) -> AsyncIterator[None]:
     except IllegalTransitionError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="illegal_transition",
+            translation_key=f"illegal_while_{err.state.value}",
             translation_placeholders={
                 "station": name,
                 "state": err.state.value,

@@ -24,6 +24,13 @@ from .entity import EvV2gSiteEntity
 from .sharing.power_sharing import PowerSharing
 
 
+def _queued(sharing: PowerSharing) -> int:
+    """Sessions waiting for room; while demand response is in force they show as paused by it."""
+    if sharing.allocation is None or sharing.demand_response.active:
+        return 0
+    return len(sharing.allocation.queued)
+
+
 def _asked_kw(sharing: PowerSharing) -> float | None:
     """The power asked: to give back (Discharge) or to stay under (Limit); 0 to Shed."""
     request = sharing.demand_response.request
@@ -96,7 +103,7 @@ SITE_SENSORS: tuple[SiteSensorDescription, ...] = (
         key="queued_sessions",
         translation_key="queued_sessions",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda sharing: len(sharing.allocation.queued) if sharing.allocation else 0,
+        value_fn=_queued,
     ),
     SiteSensorDescription(
         key="demand_response_asked",

@@ -86,7 +86,7 @@ async def test_start_session_follows_the_services_rules(
     assert state_of(hass, RESIDENT) == "Ann"
     with pytest.raises(ServiceValidationError) as raised:
         await run(hass, action(station, "start_session", resident="ben"))
-    assert raised.value.translation_key == "illegal_transition"
+    assert raised.value.translation_key in ("illegal_while_enabled", "illegal_while_charging")
 
 
 async def test_set_current_limit(hass: HomeAssistant, site: MockConfigEntry) -> None:
