@@ -154,6 +154,27 @@ async def test_demand_response_by_hand(
     assert state_of(hass, "binary_sensor.garage_dr_active") == STATE_OFF
 
 
+async def test_demand_response_by_hand_names_who_asked(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_admin_user: User
+) -> None:
+    """Picked by a person, the request's source is their name, as the dashboard shows it."""
+    await _set_number(hass, DR_POWER, 3.0)
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {ATTR_ENTITY_ID: DR_SELECT, "option": "limit"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    asked = hass.states.get("sensor.garage_dr_asked")
+    assert asked is not None
+    assert (asked.state, asked.attributes["source"]) == ("3.0", hass_admin_user.name)
+    await _select(hass, DR_SELECT, "shed")
+    shed = hass.states.get("sensor.garage_dr_asked")
+    assert shed is not None
+    assert (shed.state, shed.attributes["source"]) == ("0.0", "manual")
+
+
 async def test_policy_select_applies_without_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

@@ -161,7 +161,8 @@ class DemandResponseModeSelect(EvV2gSiteEntity, SelectEntity, RestoreEntity):
                 translation_key="power_required",
                 translation_placeholders={"mode": mode.value},
             )
-        user = self._context.user_id if self._context else None
-        sharing.set_demand_response(
-            mode, power_w=sharing.demand_response_power_w, source=user or "manual"
-        )
+        user_id = self._context.user_id if self._context else None
+        user = await self.hass.auth.async_get_user(user_id) if user_id else None
+        # Who asked, as people read it on the dashboard and in the logbook.
+        source = (user.name if user else None) or user_id or "manual"
+        sharing.set_demand_response(mode, power_w=sharing.demand_response_power_w, source=source)
