@@ -137,7 +137,7 @@ def _power_section(site: SiteCards) -> dict[str, Any]:
         _heading(headings.get("power", "Power"), "mdi:chart-line"),
         {
             "type": "history-graph",
-            "title": headings.get("site_power", "Site power and what it may draw"),
+            "title": headings.get("site_power", "Site power"),
             "hours_to_show": 24,
             "entities": power,
             **FULL_WIDTH,
