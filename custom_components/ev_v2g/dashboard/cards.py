@@ -100,7 +100,7 @@ def _tiles(device: DeviceCards, keys: Sequence[str]) -> list[dict[str, Any]]:
         if key == "state":
             card |= {"state_content": ["state", "queue_place", "reason"], **FULL_WIDTH}
         elif key == "demand_response_asked":
-            card["state_content"] = ["state", "ends", "source"]
+            card |= {"state_content": ["state", "ends", "source"], **FULL_WIDTH}
         elif key == "charging":
             card["tap_action"] = {"action": "toggle"}
         cards.append(card)
