@@ -140,6 +140,16 @@ def went_unavailable(page: Page, since: str, entity_ids: list[str]) -> list[str]
     return found
 
 
+def open_device(page: Page, url: str, name: str) -> None:
+    """The device page of the device named `name` (Settings -> Devices)."""
+    device_id = page.evaluate(
+        """(name) => Object.values(document.querySelector("home-assistant").hass.devices)
+            .find((device) => device.name === name).id""",
+        name,
+    )
+    page.goto(f"{url}/config/devices/device/{device_id}")
+
+
 def add_station(page: Page, url: str, name: str, port: int) -> None:
     """Settings -> EV V2G -> Add charging station -> CoAP station, as a person would."""
     page.goto(f"{url}/config/integrations/integration/ev_v2g")
@@ -253,11 +263,21 @@ def test_the_site_dashboard_tells_the_truth_and_follows_the_site(
         assert went_unavailable(page, since, others) == []
         page.screenshot(path=artifacts / "4-station-added.png", full_page=True)
 
+        # A resident's device: consent and reserve to change, tags to look at.
+        open_device(page, demo.url, "Flat 1A")
+        for name in ("V2G consent", "V2G reserve", "Cards and tags"):
+            page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
+        page.screenshot(path=artifacts / "6-resident.png", full_page=True)
+        # A charge point that cannot give energy back has no "Energy exported".
+        open_device(page, demo.url, "Charge point A")
+        page.get_by_text("Energy imported", exact=True).first.wait_for(timeout=30_000)
+        assert page.get_by_text("Energy exported", exact=True).count() == 0
+
         # The four blueprints the demo ships are listed in Settings -> Blueprints.
         page.goto(f"{demo.url}/config/blueprint/dashboard")
         for name in blueprint_names():
             page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
-        page.screenshot(path=artifacts / "5-blueprints.png", full_page=True)
+        page.screenshot(path=artifacts / "7-blueprints.png", full_page=True)
     except BaseException:
         page.screenshot(path=artifacts / "failure.png", full_page=True)
         raise
