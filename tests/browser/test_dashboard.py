@@ -215,6 +215,13 @@ def test_the_site_dashboard_tells_the_truth_and_follows_the_site(
         # The residents' past months (scripts/demo_history.py) as bars, from their sensors.
         wait_for(page, "the energy per month drawn", lambda: chart_drawn(page, "Energy per month"))
         page.screenshot(path=artifacts / "1-charging.png", full_page=True)
+        # Nothing for the user to repair: no issue raised by us or by Home Assistant.
+        issues = page.evaluate(
+            """async () => (await document.querySelector("home-assistant").hass
+                .callWS({type: "repairs/list_issues"})).issues
+                .filter((issue) => !issue.ignored).map((issue) => issue.issue_id)"""
+        )
+        assert issues == []
 
         # A cloud over the PV: the blueprint automation asks the site to discharge.
         page.goto(f"{demo.url}/demo-sky/sky")
