@@ -193,3 +193,19 @@ async def test_get_dashboard_returns_what_the_sidebar_shows(
         return_response=True,
     )
     assert response == await _load(hass, hass_ws_client)
+
+
+async def test_only_the_sites_own_entities_reload_browsers(
+    hass: HomeAssistant, garage: MockConfigEntry
+) -> None:
+    """Another integration's entity removed: no reload; one of the site's renamed: a reload."""
+    updated: list[dict[str, Any]] = []
+    hass.bus.async_listen("lovelace_updated", lambda event: updated.append(event.data))
+    registry = er.async_get(hass)
+    other = registry.async_get_or_create("sensor", "other", "thing", suggested_object_id="thing")
+    registry.async_remove(other.entity_id)
+    await hass.async_block_till_done()
+    assert updated == []
+    registry.async_update_entity("sensor.bay_1_power", name="Bay 1 draw")
+    await hass.async_block_till_done()
+    assert updated == [{"url_path": URL}]

@@ -160,15 +160,28 @@ def async_show_dashboard(hass: HomeAssistant, entry: EvV2gConfigEntry) -> Callab
         pending.clear()
         dashboard.changed()
 
+    registry = er.async_get(hass)
+    # The site's entity ids: a removed entity is known only by its id.
+    ours = {
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+
     @callback
     def registry_updated(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        if pending:
-            return
         entity_id = event.data["entity_id"]
-        registered = er.async_get(hass).async_get(entity_id)
-        if event.data["action"] == "remove" or (
-            registered is not None and registered.config_entry_id == entry.entry_id
-        ):
+        if event.data["action"] == "remove":
+            if entity_id not in ours:
+                return  # another integration's entity
+            ours.discard(entity_id)
+        else:
+            registered = registry.async_get(entity_id)
+            if registered is None or registered.config_entry_id != entry.entry_id:
+                return
+            ours.add(entity_id)
+            if (old := event.data.get("old_entity_id")) is not None:
+                ours.discard(old)
+        if not pending:
             pending.append(hass.loop.call_soon(refresh))
 
     stop_listening = hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, registry_updated)
