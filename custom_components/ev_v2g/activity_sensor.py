@@ -63,9 +63,9 @@ class ActivitySensor(EvV2gStationEntity, SensorEntity):
             "reason": None if activity.reason is None else activity.reason.value,
         }
 
-    def snapshot(self) -> Any:
-        """What this sensor shows."""
-        return self.native_value, tuple(self.extra_state_attributes.items())
+    def snapshot(self) -> StationActivity:
+        """What this sensor shows (worked out once per update)."""
+        return self._activity()
 
     def _subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         station = super()._subscribe(listener)
