@@ -96,7 +96,16 @@ async def garage(
     """The one-station site with its dashboard, and Ann as its resident."""
     hass.config_entries.async_add_subentry(init_integration, ConfigSubentry(**_resident_subentry()))
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: hass.states.get("sensor.ann_cost_this_month") is not None)
+    # Each platform adds Ann's entities in its own time: wait for one of every platform; and
+    # Bay 1's "energy exported" comes once its station has said over the wire it can discharge.
+    expected = (
+        "sensor.ann_cost_this_month",
+        "switch.ann_v2g_consent",
+        "number.ann_v2g_reserve",
+        "sensor.bay_1_energy_exported",
+    )
+    await wait_for(hass, lambda: all(hass.states.get(entity_id) for entity_id in expected))
+    await hass.async_block_till_done()
     return init_integration
 
 
